@@ -1,0 +1,42 @@
+// `maculaos info` and `maculaos setup-code`.
+import type { Command } from "../command";
+import { bytes, duration, json, keyValues } from "../format";
+
+/** `maculaos info`: the node's facts. */
+export const info: Command = {
+  name: "info",
+  usage: "maculaos info [--json]",
+  summary: "System information: hostname, version, active slot, uptime, resources, mesh role and realm",
+  async run({ api, json: asJson, out }) {
+    const i = await api.system.info.query();
+    if (asJson) return out(json(i)), 0;
+    const pct = (used: number, total: number) => `${bytes(used)} of ${bytes(total)} (${total ? Math.round((used / total) * 100) : 0}%)`;
+    out(
+      keyValues([
+        ["Hostname", i.hostname],
+        ["Version", i.version],
+        ["Slot", i.slot],
+        ["Uptime", duration(i.uptime)],
+        ["Setup", i.setup],
+        ["Device", i.device],
+        ["Mesh", `${i.mesh.role} in realm ${i.mesh.realm}`],
+        ["CPU", `${i.cpu.usage.toFixed(1)}% of ${i.cpu.cores} cores (${i.cpu.model})`],
+        ["Memory", pct(i.memory.used, i.memory.total)],
+        ["Disk", `${pct(i.disk.used, i.disk.total)} on ${i.disk.path}`],
+      ]),
+    );
+    return 0;
+  },
+};
+
+/** `maculaos setup-code`: the first-boot code, over the root socket only. */
+export const setupCode: Command = {
+  name: "setup-code",
+  usage: "maculaos setup-code [--json]",
+  summary: "Print the one-time code the setup wizard asks for (root on the node only)",
+  async run({ api, json: asJson, out }) {
+    const { code } = await api.setup.code.query();
+    out(asJson ? json({ code }) : code);
+    return 0;
+  },
+};

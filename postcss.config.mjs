@@ -1,0 +1,6 @@
+// PostCSS: Tailwind CSS 4 through its PostCSS plugin.
+export default {
+  plugins: {
+    "@tailwindcss/postcss": {},
+  },
+};

@@ -1,0 +1,56 @@
+// Builds the appliance: the Prisma client, the server and CLI bundles (esbuild) and the Next.js pages.
+// `--if-needed` skips the build when the sources have not changed since the last one (a hash in dist/.build-hash).
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SOURCES = ["app", "components", "server", "system", "cli", "prisma", "public", "package.json", "package-lock.json", "next.config.ts", "postcss.config.mjs", "tsconfig.json"];
+const stampFile = join(root, "dist/.build-hash");
+
+function* files(path) {
+  if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) {
+    for (const name of readdirSync(path).sort()) if (name !== "generated") yield* files(join(path, name));
+  } else yield path;
+}
+
+function sourceHash() {
+  const h = createHash("sha256");
+  for (const s of SOURCES) for (const f of files(join(root, s))) h.update(relative(root, f)).update("\0").update(readFileSync(f));
+  return h.digest("hex");
+}
+
+const hash = sourceHash();
+if (process.argv.includes("--if-needed") && existsSync(stampFile) && readFileSync(stampFile, "utf8") === hash && existsSync(join(root, ".next/BUILD_ID"))) {
+  console.log("build: up to date");
+  process.exit(0);
+}
+
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+if (!existsSync(join(root, "system/db/generated/client.ts"))) execFileSync(process.execPath, [join(root, "scripts/prisma-generate.mjs")], { stdio: "inherit", cwd: root, env });
+
+mkdirSync(join(root, "dist"), { recursive: true });
+await build({
+  entryPoints: { server: join(root, "server/main.ts"), cli: join(root, "cli/main.ts") },
+  outdir: join(root, "dist"),
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  alias: { "~": root },
+  sourcemap: "linked",
+  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version) },
+  logLevel: "warning",
+});
+console.log("build: server and CLI bundled into dist/");
+
+if (!process.argv.includes("--no-pages")) {
+  execFileSync(process.execPath, [join(root, "node_modules/next/dist/bin/next"), "build"], { stdio: "inherit", cwd: root, env });
+  writeFileSync(stampFile, hash);
+}

@@ -1,0 +1,55 @@
+// Starts the whole appliance in this process: the system layer, the HTTP listener with pages and API, the socket.
+import { join } from "node:path";
+import type { Logger } from "~/system/logging/logger";
+import { setupCode, setupPending } from "~/system/setup/setup";
+import { openSystem, type System } from "~/system/system";
+import { startListeners, type Listeners } from "./http";
+import { loadPages } from "./pages";
+
+/** How to start the appliance. */
+export interface StartOptions {
+  root: string;
+  port: number;
+  host: string;
+  /** The directory with package.json, prisma/ and the .next build. */
+  appDir: string;
+  version: string;
+  /** Serve the Next.js pages too (the API-only mode is for tests and recovery). */
+  ui: boolean;
+  env: Record<string, string | undefined>;
+  log: Logger;
+  /** Where the setup-code banner goes (the node's console). */
+  console?: (line: string) => void;
+}
+
+/** A running appliance. */
+export interface Appliance {
+  sys: System;
+  listeners: Listeners;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens the device, serves it, and prints the setup code while setup is pending. */
+export async function startAppliance(o: StartOptions): Promise<Appliance> {
+  const sys = await openSystem({ root: o.root, env: o.env, migrationsDir: join(o.appDir, "prisma/migrations"), version: o.version, log: o.log });
+  const pages = o.ui ? await loadPages(o.appDir) : undefined;
+  const listeners = await startListeners(sys, { port: o.port, host: o.host, pages });
+  const url = `http://${o.host === "0.0.0.0" ? "localhost" : o.host}:${listeners.port}`;
+  if (await setupPending(sys)) {
+    const print = o.console ?? ((l: string) => process.stdout.write(`${l}\n`));
+    print(`MaculaOS setup: open ${url}/setup and enter the setup code ${await setupCode(sys)}`);
+  }
+  await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
+  return {
+    sys,
+    listeners,
+    port: listeners.port,
+    url,
+    close: async () => {
+      await listeners.close();
+      await sys.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// The appliance's listeners: HTTP on PORT (the dashboard and the API) and the root-only unix socket (the API).
+import { chmod, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { setupPending } from "~/system/setup/setup";
+import type { System } from "~/system/system";
+import { appRouter } from "./root";
+import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
+
+/** Serves pages: the Next.js request handler and its 404 renderer. */
+export interface PageHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  render404(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/** What startListeners returns. */
+export interface Listeners {
+  http: Server;
+  socket: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "Content-Security-Policy": "frame-ancestors 'none'",
+  "X-Frame-Options": "DENY",
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "same-origin",
+};
+const PUBLIC_ASSET = /^\/(_next\/|favicon\.ico$|icon\.|robots\.txt$)/;
+const API_PREFIX = "/api/trpc/";
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { Location: location, "Cache-Control": "no-store" }).end();
+}
+
+/** Decides where a page request may go: the wizard while setup is pending, the login page without a session. */
+async function routePage(sys: System, pages: PageHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://local");
+  const path = url.pathname;
+  if (PUBLIC_ASSET.test(path)) return pages.handle(req, res);
+  const inSetup = path === "/setup" || path.startsWith("/setup/");
+  if (await setupPending(sys)) return inSetup ? pages.handle(req, res) : redirect(res, "/setup");
+  if (inSetup) return pages.render404(req, res);
+  const signedIn = (await principalFromCookie(sys, req)) !== null;
+  if (path === "/login") return signedIn ? redirect(res, "/") : pages.handle(req, res);
+  if (!signedIn) return redirect(res, `/login?next=${encodeURIComponent(path + url.search)}`);
+  return pages.handle(req, res);
+}
+
+/** Starts the HTTP listener on `port` (0 picks one) and the unix socket; `pages` is absent for API-only servers. */
+export async function startListeners(sys: System, opts: { port: number; host: string; pages?: PageHandler }): Promise<Listeners> {
+  const log = sys.log.child("http");
+  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") log.error("procedure failed", { path, error: error.cause ?? error.message });
+  };
+  const api = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, createContext: ({ req, res }) => createHttpContext(sys, req, res), onError });
+  const socketApi = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, createContext: () => createSocketContext(sys), onError });
+
+  const http = createServer((req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const path = req.url ?? "/";
+    if (path.startsWith(API_PREFIX)) return api(req, res);
+    if (!opts.pages) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
+    routePage(sys, opts.pages, req, res).catch((error) => {
+      log.error("page failed", { path, error });
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" }).end("internal error\n");
+    });
+  });
+  const socket = createServer((req, res) => {
+    if ((req.url ?? "").startsWith(API_PREFIX)) return socketApi(req, res);
+    res.writeHead(404).end();
+  });
+
+  await new Promise<void>((resolve, reject) => http.once("error", reject).listen(opts.port, opts.host, resolve));
+  await rm(sys.paths.socket, { force: true });
+  await new Promise<void>((resolve, reject) => socket.once("error", reject).listen(sys.paths.socket, resolve));
+  await chmod(sys.paths.socket, 0o600);
+  const port = (http.address() as AddressInfo).port;
+  log.info("listening", { port, socket: sys.paths.socket });
+
+  const close = async () => {
+    http.closeAllConnections();
+    socket.closeAllConnections();
+    await Promise.all([new Promise((r) => http.close(r)), new Promise((r) => socket.close(r))]);
+    await rm(sys.paths.socket, { force: true });
+  };
+  return { http, socket, port, close };
+}

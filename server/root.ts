@@ -1,0 +1,24 @@
+// The app router: every area's procedures under one tree, and a server-side caller factory.
+import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
+import { configRouter } from "./routers/config";
+import { eventsRouter, healthRouter, jobsRouter, setupRouter, systemRouter } from "./routers/system";
+import { createCallerFactory, router } from "./trpc";
+
+/** The whole API. */
+export const appRouter = router({
+  health: healthRouter,
+  setup: setupRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+  system: systemRouter,
+  config: configRouter,
+  events: eventsRouter,
+  jobs: jobsRouter,
+});
+
+/** The API's type, imported (type-only) by the UI and the CLI. */
+export type AppRouter = typeof appRouter;
+
+/** Calls procedures in-process (tests, the scheduler). */
+export const createCaller = createCallerFactory(appRouter);

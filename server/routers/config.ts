@@ -1,0 +1,14 @@
+// config.* procedures: read, validate, save the YAML, and set keys atomically.
+import { z } from "zod";
+import { adminProcedure, authedProcedure, router } from "../trpc";
+
+const entries = z.array(z.object({ key: z.string().min(1).max(200), value: z.unknown() })).min(1).max(100);
+
+/** config.* procedures. */
+export const configRouter = router({
+  get: authedProcedure.query(({ ctx }) => ctx.sys.config.snapshot()),
+  getKey: authedProcedure.input(z.object({ key: z.string().min(1).max(200) })).query(({ ctx, input }) => ({ value: ctx.sys.config.get(input.key) })),
+  validate: authedProcedure.input(z.object({ yaml: z.string().max(1_000_000) })).query(({ ctx, input }) => ctx.sys.config.validate(input.yaml)),
+  save: adminProcedure.input(z.object({ yaml: z.string().max(1_000_000) })).mutation(({ ctx, input }) => ctx.sys.config.save(ctx.principal, input.yaml).then(() => ({ ok: true }))),
+  set: adminProcedure.input(z.object({ entries })).mutation(({ ctx, input }) => ctx.sys.config.set(input.entries, ctx.principal).then(() => ({ ok: true }))),
+});

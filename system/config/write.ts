@@ -1,0 +1,95 @@
+// Reading and changing single values, and saving the config file: validate the result first, then write atomically.
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type Document, isScalar, parseDocument } from "yaml";
+import type { z } from "zod";
+import { AppError } from "../errors";
+import { devicePaths } from "../host/paths";
+import { writeFileAtomic } from "../host/atomic-write";
+import { configError, yamlProblems } from "./errors";
+import { type ConfigContext, evaluate, type LoadedConfig, parseSource, readConfigText, readDropIns } from "./load";
+import { configSchema, type MaculaConfig } from "./schema";
+
+/** One change for setConfigValues: a dotted key and its new value (undefined removes the key). */
+export interface ConfigEntry {
+  key: string;
+  value: unknown;
+}
+
+type Def = { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType; out?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+const defOf = (s: z.core.$ZodType) => s._zod.def as unknown as Def;
+
+/** The schema one path segment below `schema` (looking through optional/default/pipe wrappers), if the schema has it. */
+function childSchema(schema: z.core.$ZodType, seg: string | number): z.core.$ZodType | undefined {
+  let def = defOf(schema);
+  while (def.innerType || def.type === "pipe") {
+    const next = def.innerType ?? (def.in && defOf(def.in).type === "transform" ? def.out : def.in);
+    if (!next) return undefined;
+    def = defOf(next);
+  }
+  if (def.type === "object" && typeof seg === "string" && def.shape && Object.hasOwn(def.shape, seg)) return def.shape[seg];
+  if (def.type === "array" && typeof seg === "number") return def.element;
+  return undefined;
+}
+
+/** Splits a dotted key (`mesh.role`, `maculaos.mesh.role`, `network.interfaces.0.name`) into a path inside `maculaos:`; INVALID_INPUT when the schema has no such key. */
+export function parseKey(key: string): Array<string | number> {
+  const segs = key.trim().split(".");
+  if (segs[0] === "maculaos") segs.shift();
+  const path = segs.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  let schema: z.core.$ZodType | undefined = configSchema;
+  for (const seg of path) schema = seg === "" ? undefined : schema && childSchema(schema, seg);
+  if (!schema) throw new AppError("INVALID_INPUT", `unknown config key "${key}"`);
+  return path;
+}
+
+/** Reads one value by dotted key (undefined when an optional key is unset); INVALID_INPUT for a key the schema lacks. */
+export function getConfigValue(config: MaculaConfig, key: string): unknown {
+  return parseKey(key).reduce<unknown>((v, seg) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[seg] : undefined), config);
+}
+
+/** Parses a CLI value as YAML, so `true`, `4433`, `[a, b]` and `{a: 1}` are typed; INVALID_INPUT when it is not YAML. */
+export function parseCliValue(text: string): unknown {
+  const doc = parseDocument(text);
+  const error = doc.errors[0];
+  if (error) throw new AppError("INVALID_INPUT", `cannot parse value ${JSON.stringify(text)}: ${error.message.split("\n")[0]}`);
+  return doc.toJS();
+}
+
+/** Sets one value in a YAML document, turning empty (null) parents into maps or lists as the path needs. */
+function setIn(doc: Document, path: Array<string | number>, value: unknown, key: string): void {
+  try {
+    if (value === undefined) return void doc.deleteIn(path);
+    for (let i = 1; i < path.length; i++) {
+      const parent = doc.getIn(path.slice(0, i), true);
+      if (isScalar(parent) && parent.value === null) doc.setIn(path.slice(0, i), doc.createNode(typeof path[i] === "number" ? [] : {}));
+    }
+    doc.setIn(path, value);
+  } catch (cause) {
+    throw new AppError("INVALID_INPUT", `cannot set "${key}": ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Validates `text` as the new config.yaml merged with the drop-ins, then writes it atomically; INVALID_CONFIG leaves the file untouched. */
+export async function saveConfigText(ctx: ConfigContext, text: string): Promise<LoadedConfig> {
+  const file = devicePaths(ctx.root).config;
+  const sources = [parseSource(text, file), ...(await readDropIns(ctx.root))];
+  const result = evaluate(sources, ctx.env);
+  if (!result.ok) throw configError(result.problems);
+  await mkdir(dirname(file), { recursive: true }).catch((cause: Error) => {
+    throw new AppError("IO_FAILED", `cannot create ${dirname(file)}: ${cause.message}`, { cause });
+  });
+  await writeFileAtomic(file, text);
+  return { config: result.config, sources: sources.map((s) => s.file) };
+}
+
+/** Changes values in config.yaml keeping the user's comments and layout; the result is validated before it is written. */
+export async function setConfigValues(ctx: ConfigContext, entries: readonly ConfigEntry[]): Promise<LoadedConfig> {
+  const file = devicePaths(ctx.root).config;
+  const text = (await readConfigText(file)) ?? "";
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw configError(yamlProblems(doc.errors, file));
+  for (const { key, value } of entries) setIn(doc, ["maculaos", ...parseKey(key)], value, key);
+  const indentSeq = !/^( *)[^\s#-][^\n]*:[ \t]*(#[^\n]*)?\n\1- /m.test(text); // keep "key:\n- item" lists unindented
+  return saveConfigText(ctx, doc.toString({ lineWidth: 0, indentSeq }));
+}

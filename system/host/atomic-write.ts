@@ -1,0 +1,41 @@
+// Crash-safe file replacement: write a temp file beside the target, fsync it, rename it over, fsync the directory.
+import { randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { AppError } from "../errors";
+
+/** The file-system calls writeFileAtomic makes; tests pass a wrapper to inject failures. */
+export type AtomicWriteFs = Pick<typeof fsp, "open" | "rename" | "rm" | "stat">;
+
+/**
+ * Replaces `path` with `data` atomically: readers see the old file or the new one, never a mix, even across a crash.
+ * `mode` defaults to the existing file's mode, else 0o644. On failure the temp file is removed, the original is
+ * untouched, and an IO_FAILED AppError is thrown.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number, fs: AtomicWriteFs = fsp): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  let renamed = false;
+  try {
+    const fileMode = mode ?? (await fs.stat(path).then((s) => s.mode & 0o7777, () => 0o644));
+    const fh = await fs.open(temp, "wx", fileMode);
+    try {
+      await fh.writeFile(data);
+      await fh.chmod(fileMode); // open's mode is filtered by the umask; the caller asked for this exact mode
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(temp, path);
+    renamed = true;
+    const dh = await fs.open(dir, "r");
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  } catch (cause) {
+    if (!renamed) await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw new AppError("IO_FAILED", `cannot write ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

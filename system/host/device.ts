@@ -1,0 +1,71 @@
+// The device itself: which kind it is (a MaculaOS node or a development device) and, for a development device,
+// creating the tree a node has: GRUB env, two root slot images, the data tree, /etc/hostname, /run/maculaos.
+import { existsSync } from "node:fs";
+import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { AppError } from "../errors";
+import { writeGrubEnv } from "./grubenv";
+import { devicePaths, type DevicePaths, type Slot } from "./paths";
+
+/** A node runs commands for real; a development device keeps every side effect inside its root. */
+export type DeviceKind = "node" | "development";
+
+/** Size of each development slot image (sparse, so it costs no disk until written). */
+export const DEV_SLOT_BYTES = 256 * 1024 * 1024;
+
+/** The boot environment of a freshly installed device: slot A committed, slot B empty. */
+export function initialBootEnv(): Map<string, string> {
+  return new Map([
+    ["ORDER", "A B"],
+    ["A_OK", "1"],
+    ["A_TRY", ""],
+    ["B_OK", "0"],
+    ["B_TRY", ""],
+  ]);
+}
+
+/** Tells whether `root` is a MaculaOS node (its read-only root carries a marker) or a development device. */
+export function deviceKind(paths: DevicePaths): DeviceKind {
+  return existsSync(paths.nodeMarker) ? "node" : "development";
+}
+
+/** Creates any missing part of a development device under `root`; existing state is never overwritten. */
+export async function ensureDevelopmentDevice(root: string, version: string): Promise<DevicePaths> {
+  const p = devicePaths(root);
+  for (const dir of [p.dataDir, p.configDropins, p.logDir, p.keysDir, dirname(p.grubenv), dirname(p.version), dirname(p.cmdline), dirname(p.slot("A"))]) {
+    await mkdir(dir, { recursive: true });
+  }
+  await mkdir(p.runDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(p.grubenv)) await writeGrubEnv(p.grubenv, initialBootEnv());
+  for (const slot of ["A", "B"] as const) {
+    if (existsSync(p.slot(slot))) continue;
+    const fh = await open(p.slot(slot), "wx");
+    await fh.truncate(DEV_SLOT_BYTES);
+    await fh.close();
+  }
+  if (!existsSync(p.version)) await writeFile(p.version, `${version}\n`);
+  if (!existsSync(p.hostname)) await writeFile(p.hostname, "maculaos\n");
+  if (!existsSync(p.cmdline)) await writeFile(p.cmdline, "maculaos.slot=A\n");
+  return p;
+}
+
+/** The slot this boot came from, read from the kernel command line (`maculaos.slot=A`). */
+export async function bootedSlot(paths: DevicePaths): Promise<Slot> {
+  const cmdline = await readFile(paths.cmdline, "utf8").catch((cause) => {
+    throw new AppError("UNAVAILABLE", `cannot read ${paths.cmdline}`, { cause });
+  });
+  const m = /(?:^|\s)maculaos\.slot=([AB])(?:\s|$)/.exec(cmdline);
+  if (!m) throw new AppError("INTEGRITY_FAILED", `${paths.cmdline} names no maculaos.slot=A|B`);
+  return m[1] as Slot;
+}
+
+/** When the current boot began: the kernel's on a node, the last simulated boot on a development device. */
+export async function bootTime(paths: DevicePaths, kind: DeviceKind, uptimeSeconds: number): Promise<Date> {
+  if (kind === "node") return new Date(Date.now() - uptimeSeconds * 1000);
+  return (await stat(paths.cmdline)).mtime;
+}
+
+/** The installed system version (`usr/lib/maculaos/version` in the running root). */
+export async function systemVersion(paths: DevicePaths): Promise<string> {
+  return (await readFile(paths.version, "utf8")).trim();
+}

@@ -1,0 +1,133 @@
+// Long operations run as jobs: persisted, with progress that the UI and the CLI follow live. A job left running by a
+// process that died is marked failed on the next start, so nothing looks busy forever.
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import type { EventLog } from "../events/events";
+
+/** The life of a job. */
+export type JobState = "running" | "succeeded" | "failed";
+
+/** A job as the API shows it. */
+export interface JobView {
+  id: string;
+  kind: string;
+  target: string;
+  state: JobState;
+  progress: number;
+  message: string | null;
+  error: string | null;
+  actor: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** What a job's work function gets: report progress (0..1) with an optional message. */
+export interface JobControl {
+  progress(fraction: number, message?: string): void;
+}
+
+const FLUSH_MS = 250;
+
+/** Starts jobs, persists their state, and emits `update` with each change. */
+export class JobRunner extends EventEmitter<{ update: [JobView] }> {
+  private readonly live = new Map<string, JobView>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventLog,
+  ) {
+    super();
+  }
+
+  /** Marks jobs that were running when the last process died as failed; returns how many. */
+  async recoverInterrupted(): Promise<number> {
+    const { count } = await this.db.job.updateMany({
+      where: { state: "running" },
+      data: { state: "failed", error: "interrupted: the appliance stopped while the job ran", finishedAt: new Date() },
+    });
+    return count;
+  }
+
+  /** Starts `work` as a job of `kind` on `target`; refuses when one of the same kind and target is running. */
+  async start(kind: string, target: string, actor: string, work: (job: JobControl) => Promise<string | void>): Promise<JobView> {
+    for (const j of this.live.values()) {
+      if (j.kind === kind && j.target === target) throw new AppError("CONFLICT", `a ${kind} job for ${target} is already running (${j.id})`);
+    }
+    const job: JobView = { id: randomUUID(), kind, target, state: "running", progress: 0, message: null, error: null, actor, createdAt: new Date(), finishedAt: null };
+    await this.db.job.create({ data: { ...job } });
+    this.live.set(job.id, job);
+    this.emit("update", { ...job });
+    let lastFlush = 0;
+    const control: JobControl = {
+      progress: (fraction, message) => {
+        job.progress = Math.min(1, Math.max(0, fraction));
+        if (message !== undefined) job.message = message;
+        this.emit("update", { ...job });
+        const now = Date.now();
+        if (now - lastFlush >= FLUSH_MS) {
+          lastFlush = now;
+          void this.db.job.update({ where: { id: job.id }, data: { progress: job.progress, message: job.message } }).catch(() => undefined);
+        }
+      },
+    };
+    void this.finish(job, work(control));
+    return { ...job };
+  }
+
+  private async finish(job: JobView, outcome: Promise<string | void>): Promise<void> {
+    try {
+      const message = await outcome;
+      Object.assign(job, { state: "succeeded", progress: 1, message: message ?? job.message });
+    } catch (e) {
+      Object.assign(job, { state: "failed", error: e instanceof Error ? e.message : String(e) });
+    }
+    job.finishedAt = new Date();
+    this.live.delete(job.id);
+    await this.db.job.update({ where: { id: job.id }, data: { state: job.state, progress: job.progress, message: job.message, error: job.error, finishedAt: job.finishedAt } });
+    await this.events.record({ actor: job.actor, action: job.kind, target: job.target, outcome: job.state === "succeeded" ? "ok" : "failed", detail: job.error ?? job.message });
+    this.emit("update", { ...job });
+  }
+
+  /** One job by id: the live view while it runs, the stored one after. */
+  async get(id: string): Promise<JobView> {
+    const live = this.live.get(id);
+    if (live) return { ...live };
+    const row = await this.db.job.findUnique({ where: { id } });
+    if (!row) throw new AppError("NOT_FOUND", `no job ${id}`);
+    return row as JobView;
+  }
+
+  /** The newest jobs first. */
+  async list(limit = 50): Promise<JobView[]> {
+    return (await this.db.job.findMany({ orderBy: { createdAt: "desc" }, take: limit })) as JobView[];
+  }
+
+  /** Yields the job's state now and at every change until it finishes. */
+  async *follow(id: string, signal?: AbortSignal): AsyncGenerator<JobView> {
+    const queue: JobView[] = [];
+    let wake: (() => void) | undefined;
+    const onUpdate = (j: JobView) => {
+      if (j.id !== id) return;
+      queue.push(j);
+      wake?.();
+    };
+    this.on("update", onUpdate);
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      let current = await this.get(id);
+      yield current;
+      while (current.state === "running" && !signal?.aborted) {
+        if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        const next = queue.splice(0).at(-1);
+        if (next) yield (current = next);
+      }
+    } finally {
+      this.off("update", onUpdate);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// The system layer as one object: device root and paths, database, config, accounts, events and jobs.
+// The server, the CLI's tests and the scheduler all get it from openSystem(); nothing here reads process.env.
+import { mkdir } from "node:fs/promises";
+import { Accounts } from "./accounts/accounts";
+import { ConfigService } from "./config/service";
+import { openDatabase, type Db } from "./db/client";
+import { EventLog } from "./events/events";
+import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/device";
+import { devicePaths, type DevicePaths } from "./host/paths";
+import { JobRunner } from "./jobs/jobs";
+import type { Logger } from "./logging/logger";
+
+/** Everything a system function needs. */
+export interface System {
+  root: string;
+  paths: DevicePaths;
+  kind: DeviceKind;
+  db: Db;
+  config: ConfigService;
+  accounts: Accounts;
+  events: EventLog;
+  jobs: JobRunner;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** How to open the system. */
+export interface OpenOptions {
+  root: string;
+  /** Variables for `${VAR}` in the config. */
+  env: Record<string, string | undefined>;
+  /** prisma/migrations of the running build. */
+  migrationsDir: string;
+  /** The appliance version, written to a new development device. */
+  version: string;
+  log: Logger;
+}
+
+/** Opens the device at `root` (creating a development device when it is not a node), migrates and loads everything. */
+export async function openSystem(opts: OpenOptions): Promise<System> {
+  let paths = devicePaths(opts.root);
+  const kind = deviceKind(paths);
+  if (kind === "development") paths = await ensureDevelopmentDevice(opts.root, opts.version);
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
+  const { db, applied } = await openDatabase(paths.db, opts.migrationsDir);
+  if (applied.length) opts.log.info("database migrated", { applied });
+  const events = new EventLog(db);
+  const config = await ConfigService.open({ root: opts.root, env: opts.env, events, log: opts.log.child("config") });
+  const jobs = new JobRunner(db, events);
+  const interrupted = await jobs.recoverInterrupted();
+  if (interrupted) opts.log.warn("jobs interrupted by the last shutdown were marked failed", { count: interrupted });
+  return {
+    root: opts.root,
+    paths,
+    kind,
+    db,
+    config,
+    accounts: new Accounts(db, events),
+    events,
+    jobs,
+    log: opts.log,
+    close: () => db.$disconnect(),
+  };
+}
