@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real, if they are missing, and says what it installs.
+# Each line: a command the tests run, and the Debian package that provides it.
+set -euo pipefail
+NEEDS=(
+  "chromium:chromium"          # end-to-end tests (playwright-core drives Debian's chromium)
+  "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks
+  "sqlite3:sqlite3"            # inspects the database in tests
+)
+missing=()
+for pair in "${NEEDS[@]}"; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "test dependencies: all present"
+  exit 0
+fi
+echo "test dependencies: installing ${missing[*]} with apt-get"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "test dependencies: installed ${missing[*]}"
