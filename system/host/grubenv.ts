@@ -17,7 +17,7 @@ export function parseGrubEnv(buf: Buffer): Map<string, string> {
   const end = body.search(/#*$/);
   const vars = new Map<string, string>();
   for (const line of body.slice(0, end).split("\n")) {
-    if (line === "") continue;
+    if (line === "" || line.startsWith("#")) continue; // comments, e.g. Debian's "# WARNING: Do not edit" line
     const eq = line.indexOf("=");
     if (eq <= 0) throw new AppError("INTEGRITY_FAILED", `grubenv has a malformed line: ${JSON.stringify(line.slice(0, 40))}`);
     vars.set(line.slice(0, eq), line.slice(eq + 1));
