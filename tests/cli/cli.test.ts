@@ -8,7 +8,7 @@ import { completeSetup, REPO, startTestAppliance, WebClient, type TestAppliance 
 /** Runs bin/maculaos with `args` against the device at `root`. */
 function maculaos(root: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(REPO, "bin/maculaos"), args, { env: { PATH: process.env.PATH, MACULAOS_ROOT: root, ...env } }, (error, stdout, stderr) =>
+    execFile(join(REPO, "bin/maculaos"), args, { env: { PATH: process.env.PATH, MACULAOS_ROOT: root, ...env } as unknown as NodeJS.ProcessEnv }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
