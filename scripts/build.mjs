@@ -34,19 +34,24 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 if (!existsSync(join(root, "system/db/generated/client.ts"))) execFileSync(process.execPath, [join(root, "scripts/prisma-generate.mjs")], { stdio: "inherit", cwd: root, env });
 
 mkdirSync(join(root, "dist"), { recursive: true });
-await build({
-  entryPoints: { server: join(root, "server/main.ts"), cli: join(root, "cli/main.ts") },
-  outdir: join(root, "dist"),
-  outExtension: { ".js": ".mjs" },
+const common = {
   bundle: true,
   platform: "node",
   target: "node20",
   format: "esm",
-  packages: "external",
   alias: { "~": root },
   sourcemap: "linked",
-  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version) },
   logLevel: "warning",
+  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version) },
+};
+// The server keeps node_modules external (Next and Prisma load their own files); the CLI bundles everything so
+// it starts in about a quarter of a second.
+await build({ ...common, entryPoints: [join(root, "server/main.ts")], outfile: join(root, "dist/server.mjs"), packages: "external" });
+await build({
+  ...common,
+  entryPoints: [join(root, "cli/main.ts")],
+  outfile: join(root, "dist/cli.mjs"),
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 console.log("build: server and CLI bundled into dist/");
 

@@ -1,15 +1,7 @@
 // `maculaos config show|validate [FILE]|get KEY|set KEY VALUE`.
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { UsageError, type Command } from "../command";
 import { json } from "../format";
-
-function scalar(text: string): unknown {
-  try {
-    return parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** `maculaos config ...`: read, check and change the node's config. */
 export const config: Command = {
@@ -41,7 +33,7 @@ export const config: Command = {
       }
       case "set": {
         if (rest.length !== 2) throw new UsageError("config set takes KEY VALUE, e.g. config set mesh.role gateway");
-        await api.config.set.mutate({ entries: [{ key: rest[0]!, value: scalar(rest[1]!) }] });
+        await api.config.set.mutate({ entries: [{ key: rest[0]!, raw: rest[1]! }] });
         out(asJson ? json({ ok: true }) : `${rest[0]} set`);
         return 0;
       }

@@ -2,7 +2,9 @@
 import { z } from "zod";
 import { adminProcedure, authedProcedure, router } from "../trpc";
 
-const entries = z.array(z.object({ key: z.string().min(1).max(200), value: z.unknown() })).min(1).max(100);
+const key = z.string().min(1).max(200);
+/** A value, or `raw` text the server parses as YAML (what the CLI sends: `true`, `4433`, `[a, b]`). */
+const entries = z.array(z.union([z.object({ key, value: z.unknown() }), z.object({ key, raw: z.string().max(100_000) })])).min(1).max(100);
 
 /** config.* procedures. */
 export const configRouter = router({

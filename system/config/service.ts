@@ -9,7 +9,7 @@ import { devicePaths } from "../host/paths";
 import { readConfigText, validateConfigText, type ConfigContext } from "./load";
 import type { MaculaConfig } from "./schema";
 import { ConfigStore } from "./store";
-import { getConfigValue, type ConfigEntry } from "./write";
+import { getConfigValue, parseCliValue, type ConfigEntry } from "./write";
 
 /** The node's configuration: read it, check text against it, and change it with an event per change. */
 export class ConfigService {
@@ -73,9 +73,10 @@ export class ConfigService {
     return this.change(actor, "config.save", "config.yaml replaced", () => this.store.save(text));
   }
 
-  /** Sets dotted keys in config.yaml, all or nothing, keeping comments. */
-  set(entries: readonly ConfigEntry[], actor: Principal = { kind: "root", name: "system", role: "admin" }): Promise<MaculaConfig> {
-    return this.change(actor, "config.set", entries.map((e) => e.key).join(", "), () => this.store.set(entries));
+  /** Sets dotted keys in config.yaml, all or nothing, keeping comments; a `raw` value is parsed as YAML first. */
+  set(entries: readonly (ConfigEntry | { key: string; raw: string })[], actor: Principal = { kind: "root", name: "system", role: "admin" }): Promise<MaculaConfig> {
+    const parsed = entries.map((e) => ("raw" in e ? { key: e.key, value: parseCliValue(e.raw) } : e));
+    return this.change(actor, "config.set", entries.map((e) => e.key).join(", "), () => this.store.set(parsed));
   }
 
   /** Re-reads the files on disk; on failure the configuration in force stays. */

@@ -1,7 +1,8 @@
 // Reading and changing single values, and saving the config file: validate the result first, then write atomically.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Document, isScalar, parseDocument } from "yaml";
+import { isDeepStrictEqual } from "node:util";
+import { CST, isScalar, Parser, parseDocument } from "yaml";
 import type { z } from "zod";
 import { AppError } from "../errors";
 import { devicePaths } from "../host/paths";
@@ -56,18 +57,54 @@ export function parseCliValue(text: string): unknown {
   return doc.toJS();
 }
 
-/** Sets one value in a YAML document, turning empty (null) parents into maps or lists as the path needs. */
-function setIn(doc: Document, path: Array<string | number>, value: unknown, key: string): void {
+/** The CST node one path segment below `node` in a block or flow collection. */
+function cstChild(node: CST.Token, seg: string | number): CST.Token | undefined {
+  if (!CST.isCollection(node)) return undefined;
+  if (typeof seg === "number") return node.type === "block-seq" || (node.type === "flow-collection" && node.start.source === "[") ? node.items[seg]?.value : undefined;
+  return node.items.find((item) => item.key && CST.resolveAsScalar(item.key)?.value === seg)?.value;
+}
+
+/** Replaces one existing scalar in the YAML source, every other byte (and a trailing comment's column) kept; undefined when it cannot. */
+function setScalarInSource(text: string, path: Array<string | number>, value: unknown, type?: "PLAIN" | "QUOTE_DOUBLE"): string | undefined {
+  if (typeof value === "object" && value !== null) return undefined;
+  const tokens = Array.from(new Parser().parse(text));
+  let node = tokens.find((t): t is CST.Document => t.type === "document")?.value;
+  let inFlow = false;
+  for (const seg of path) {
+    inFlow ||= node?.type === "flow-collection";
+    node = node && cstChild(node, seg);
+  }
+  if (!node || !CST.isScalar(node) || node.type === "block-scalar") return undefined;
+  const oldLength = node.source.length;
+  CST.setScalarValue(node, String(value), { afterKey: typeof path.at(-1) === "string", inFlow, type });
+  const [space, comment] = "end" in node && node.end ? node.end : [];
+  if (space?.type === "space" && comment?.type === "comment") space.source = " ".repeat(Math.max(1, space.source.length + oldLength - node.source.length));
+  const out = tokens.map((t) => CST.stringify(t)).join("");
+  const check = parseDocument(out);
+  return check.errors.length === 0 && isDeepStrictEqual(check.getIn(path), value) ? out : undefined;
+}
+
+/** Sets one value in YAML text: in place when it replaces a scalar, else through the Document API (comments kept, layout normalised). */
+function setInText(text: string, path: Array<string | number>, value: unknown, key: string): string {
+  // a string keeps its token's quoting unless that would read back as another type ("123", "true"); other scalars are plain
+  const inPlace =
+    value === undefined ? undefined : typeof value === "string" ? (setScalarInSource(text, path, value) ?? setScalarInSource(text, path, value, "QUOTE_DOUBLE")) : setScalarInSource(text, path, value, "PLAIN");
+  if (inPlace !== undefined) return inPlace;
+  const doc = parseDocument(text);
   try {
-    if (value === undefined) return void doc.deleteIn(path);
-    for (let i = 1; i < path.length; i++) {
-      const parent = doc.getIn(path.slice(0, i), true);
-      if (isScalar(parent) && parent.value === null) doc.setIn(path.slice(0, i), doc.createNode(typeof path[i] === "number" ? [] : {}));
+    if (value === undefined) doc.deleteIn(path);
+    else {
+      for (let i = 1; i < path.length; i++) {
+        const parent = doc.getIn(path.slice(0, i), true);
+        if (isScalar(parent) && parent.value === null) doc.setIn(path.slice(0, i), doc.createNode(typeof path[i] === "number" ? [] : {}));
+      }
+      doc.setIn(path, value);
     }
-    doc.setIn(path, value);
   } catch (cause) {
     throw new AppError("INVALID_INPUT", `cannot set "${key}": ${(cause as Error).message}`, { cause });
   }
+  const indentSeq = !/^( *)[^\s#-][^\n]*:[ \t]*(#[^\n]*)?\n\1- /m.test(text); // keep "key:\n- item" lists unindented
+  return doc.toString({ lineWidth: 0, indentSeq });
 }
 
 /** Validates `text` as the new config.yaml merged with the drop-ins, then writes it atomically; INVALID_CONFIG leaves the file untouched. */
@@ -86,10 +123,9 @@ export async function saveConfigText(ctx: ConfigContext, text: string): Promise<
 /** Changes values in config.yaml keeping the user's comments and layout; the result is validated before it is written. */
 export async function setConfigValues(ctx: ConfigContext, entries: readonly ConfigEntry[]): Promise<LoadedConfig> {
   const file = devicePaths(ctx.root).config;
-  const text = (await readConfigText(file)) ?? "";
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw configError(yamlProblems(doc.errors, file));
-  for (const { key, value } of entries) setIn(doc, ["maculaos", ...parseKey(key)], value, key);
-  const indentSeq = !/^( *)[^\s#-][^\n]*:[ \t]*(#[^\n]*)?\n\1- /m.test(text); // keep "key:\n- item" lists unindented
-  return saveConfigText(ctx, doc.toString({ lineWidth: 0, indentSeq }));
+  let text = (await readConfigText(file)) ?? "";
+  const errors = parseDocument(text).errors;
+  if (errors.length) throw configError(yamlProblems(errors, file));
+  for (const { key, value } of entries) text = setInText(text, ["maculaos", ...parseKey(key)], value, key);
+  return saveConfigText(ctx, text);
 }

@@ -7,11 +7,7 @@ import { AppError } from "../errors";
 /** The file-system calls writeFileAtomic makes; tests pass a wrapper to inject failures. */
 export type AtomicWriteFs = Pick<typeof fsp, "open" | "rename" | "rm" | "stat">;
 
-/**
- * Replaces `path` with `data` atomically: readers see the old file or the new one, never a mix, even across a crash.
- * `mode` defaults to the existing file's mode, else 0o644. On failure the temp file is removed, the original is
- * untouched, and an IO_FAILED AppError is thrown.
- */
+/** Replaces `path` with `data` atomically (old or new, never a mix); `mode` defaults to the old file's, else 0o644; IO_FAILED leaves the original and no temp file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number, fs: AtomicWriteFs = fsp): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);

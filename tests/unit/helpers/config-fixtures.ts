@@ -26,7 +26,7 @@ export function sshPublicKey(kind: "ed25519" | "rsa" = "ed25519", comment = "use
 }
 
 /** A random 32-byte WireGuard key in its 44-character base64 form. */
-export const wgKey = (): string => generateKeyPairSync("x25519").publicKey.export({ format: "jwk" }).x!.replace(/-/g, "+").replace(/_/g, "/") + "=";
+export const wgKey = (): string => Buffer.from(generateKeyPairSync("x25519").publicKey.export({ format: "jwk" }).x!, "base64url").toString("base64");
 
 const roots: string[] = [];
 
