@@ -2,7 +2,8 @@
 // bare Node HTTP server answering a fixed JSON body in the same run.
 import { createServer } from "node:http";
 import autocannon from "autocannon";
-import { report, signIn, startServer } from "./lib.mjs";
+import { completeSetupApi, startAppliance } from "../scripts/lib/appliance-process.mjs";
+import { report } from "./report.mjs";
 
 const run = (url, headers) => autocannon({ url, connections: 50, duration: 10, headers });
 
@@ -11,8 +12,8 @@ await new Promise((r) => bare.once("listening", r));
 const base = await run(`http://127.0.0.1:${bare.address().port}/`, {});
 bare.close();
 
-const s = await startServer();
-const cookie = await signIn(s.url, s.code);
+const s = await startAppliance();
+const cookie = await completeSetupApi(s.url, s.code);
 const ours = await run(`${s.url}/api/trpc/system.info`, { cookie });
 await s.stop();
 if (ours.non2xx) throw new Error(`${ours.non2xx} requests failed`);

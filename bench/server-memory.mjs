@@ -1,7 +1,8 @@
 // Idle RSS of the appliance after start, and after 2,000 dashboard and API requests; baseline: a bare Node HTTP
 // server started the same way, the floor any Node server pays.
 import { spawn } from "node:child_process";
-import { rssMb, report, signIn, startServer } from "./lib.mjs";
+import { completeSetupApi, rssMb, startAppliance } from "../scripts/lib/appliance-process.mjs";
+import { report } from "./report.mjs";
 
 const settle = () => new Promise((r) => setTimeout(r, 3000));
 
@@ -10,10 +11,10 @@ await settle();
 const bareRss = rssMb(bare.pid);
 bare.kill();
 
-const s = await startServer();
+const s = await startAppliance();
 await settle();
 const idle = rssMb(s.child.pid);
-const cookie = await signIn(s.url, s.code);
+const cookie = await completeSetupApi(s.url, s.code);
 const paths = ["/", "/settings", "/events", "/api/trpc/system.info", "/api/trpc/events.list", "/api/trpc/config.get", "/api/trpc/auth.me"];
 for (let i = 0; i < 2000; i += 10) {
   await Promise.all(paths.concat(paths.slice(0, 3)).map((p) => fetch(`${s.url}${p}`, { headers: { cookie } }).then((r) => r.arrayBuffer())));

@@ -55,7 +55,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
     if (error.code === "INTERNAL_SERVER_ERROR") log.error("procedure failed", { path, error: error.cause ?? error.message });
   };
-  const api = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, createContext: ({ req, res }) => createHttpContext(sys, req, res), onError });
+  const api = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, allowMethodOverride: true, createContext: ({ req, res }) => createHttpContext(sys, req, res), onError });
   const socketApi = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, createContext: () => createSocketContext(sys), onError });
 
   const http = createServer((req, res) => {

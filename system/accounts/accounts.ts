@@ -134,7 +134,7 @@ export class Accounts {
     const user = await this.db.user.findUnique({ where: { id: p.userId } });
     if (!user || !(await verifyPassword(current, user.passwordHash))) {
       await this.events.record({ actor: p.name, action: "auth.password", target: p.name, outcome: "failed", detail: "current password wrong" });
-      throw new AppError("UNAUTHENTICATED", "the current password is wrong");
+      throw new AppError("INVALID_INPUT", "the current password is wrong", { details: { problems: [{ path: "current", message: "the current password is wrong" }] } });
     }
     await this.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(next) } });
     await this.db.session.deleteMany({ where: { userId: user.id, NOT: { id: p.sessionId ?? -1 } } });

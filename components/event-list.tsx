@@ -1,0 +1,33 @@
+"use client";
+// A compact list of audit events (who did what, when, and how it went).
+import { OutcomeBadge } from "./badge";
+import { formatDateTime, formatRelative } from "./format";
+import type { RouterOutputs } from "./trpc";
+
+/** One event as returned by events.list. */
+export type EventItem = RouterOutputs["events"]["list"]["events"][number];
+
+/** Events newest first, each with outcome, action, target, actor and relative time. */
+export function EventList({ events, now }: { events: EventItem[]; now: number }) {
+  return (
+    <ol className="divide-y divide-zinc-200 dark:divide-zinc-800">
+      {events.map((e) => (
+        <li key={e.id} className="flex flex-col gap-1 py-3 first:pt-0 last:pb-0 sm:flex-row sm:items-center sm:gap-3">
+          <div className="flex min-w-0 flex-1 items-center gap-2">
+            <OutcomeBadge outcome={e.outcome} />
+            <p className="min-w-0 truncate text-sm">
+              <span className="font-medium text-zinc-900 dark:text-zinc-100">{e.action}</span>
+              {e.target && <span className="text-zinc-600 dark:text-zinc-400"> · {e.target}</span>}
+            </p>
+          </div>
+          <p className="flex shrink-0 gap-2 text-xs text-zinc-500 dark:text-zinc-400">
+            <span>by {e.actor}</span>
+            <time dateTime={e.at} title={formatDateTime(e.at)}>
+              {formatRelative(e.at, now)}
+            </time>
+          </p>
+        </li>
+      ))}
+    </ol>
+  );
+}
