@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SOURCES = ["app", "components", "server", "system", "cli", "prisma", "public", "package.json", "package-lock.json", "next.config.ts", "postcss.config.mjs", "tsconfig.json"];
+const SOURCES = ["app", "components", "server", "system", "cli", "prisma", "public", "package.json", "package-lock.json", "next.config.mjs", "postcss.config.mjs", "tsconfig.json"];
 const stampFile = join(root, "dist/.build-hash");
 
 function* files(path) {

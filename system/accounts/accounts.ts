@@ -17,6 +17,7 @@ export interface Principal {
   role: Role;
   userId?: number;
   sessionId?: number;
+  tokenId?: number;
 }
 
 /** Session lifetime. */
@@ -44,9 +45,15 @@ export function actorOf(p: Principal): string {
   return p.kind === "token" ? `token:${p.name}` : p.name;
 }
 
-/** Account operations over the database, with login throttling and an event for each change. */
+/** How long a resolved session or token is trusted from memory before the database is asked again. */
+const CACHE_MS = 30_000;
+
+/** Account operations over the database, with login throttling and an event for each change. Resolved sessions and
+ * tokens are cached in memory (this process makes every change to them, and drops the cache when it does). */
 export class Accounts {
   readonly throttle = new Throttle();
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly tokenUse = new Map<number, number>();
 
   constructor(
     private readonly db: Db,
@@ -82,6 +89,7 @@ export class Accounts {
     }
     if (actor.userId === id) throw new AppError("CONFLICT", "you cannot remove your own account");
     await this.db.user.delete({ where: { id } });
+    this.forget();
     await this.events.record({ actor: actorOf(actor), action: "user.remove", target: user.username, outcome: "ok" });
   }
 
@@ -110,20 +118,39 @@ export class Accounts {
     return { token, expiresAt };
   }
 
+  private async cached(key: string, load: () => Promise<{ principal: Principal | null; expiresAt?: Date }>): Promise<Principal | null> {
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return hit.principal;
+    const { principal, expiresAt } = await load();
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { principal, until: Math.min(now + CACHE_MS, expiresAt?.getTime() ?? Infinity) });
+    return principal;
+  }
+
+  /** Forgets every cached session and token resolution (after any change to sessions, users or tokens). */
+  private forget(): void {
+    this.cache.clear();
+  }
+
   /** The principal a session token belongs to, or null when it is unknown or expired. */
-  async resolveSession(token: string): Promise<Principal | null> {
-    const session = await this.db.session.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
-    if (!session) return null;
-    if (session.expiresAt.getTime() <= Date.now()) {
-      await this.db.session.delete({ where: { id: session.id } }).catch(() => undefined);
-      return null;
-    }
-    return { kind: "user", name: session.user.username, role: session.user.role as Role, userId: session.userId, sessionId: session.id };
+  resolveSession(token: string): Promise<Principal | null> {
+    return this.cached(`s:${sha256(token)}`, async () => {
+      const session = await this.db.session.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
+      if (!session) return { principal: null };
+      if (session.expiresAt.getTime() <= Date.now()) {
+        await this.db.session.delete({ where: { id: session.id } }).catch(() => undefined);
+        return { principal: null };
+      }
+      const principal: Principal = { kind: "user", name: session.user.username, role: session.user.role as Role, userId: session.userId, sessionId: session.id };
+      return { principal, expiresAt: session.expiresAt };
+    });
   }
 
   /** Ends a session. */
   async logout(p: Principal): Promise<void> {
     if (p.sessionId !== undefined) await this.db.session.deleteMany({ where: { id: p.sessionId } });
+    this.forget();
     await this.events.record({ actor: actorOf(p), action: "auth.logout", target: p.name, outcome: "ok" });
   }
 
@@ -138,6 +165,7 @@ export class Accounts {
     }
     await this.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(next) } });
     await this.db.session.deleteMany({ where: { userId: user.id, NOT: { id: p.sessionId ?? -1 } } });
+    this.forget();
     await this.events.record({ actor: p.name, action: "auth.password", target: p.name, outcome: "ok" });
   }
 
@@ -164,14 +192,24 @@ export class Accounts {
     const row = await this.db.apiToken.findUnique({ where: { id } });
     if (!row) throw new AppError("NOT_FOUND", `no token with id ${id}`);
     await this.db.apiToken.delete({ where: { id } });
+    this.forget();
     await this.events.record({ actor: actorOf(actor), action: "token.revoke", target: row.name, outcome: "ok" });
   }
 
-  /** The principal an API token belongs to, or null. */
+  /** The principal an API token belongs to, or null; its last use is recorded at most once a minute. */
   async resolveToken(token: string): Promise<Principal | null> {
-    const row = await this.db.apiToken.findUnique({ where: { tokenHash: sha256(token) } });
-    if (!row) return null;
-    await this.db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-    return { kind: "token", name: row.name, role: row.role as Role };
+    let id: number | undefined;
+    const principal = await this.cached(`t:${sha256(token)}`, async () => {
+      const row = await this.db.apiToken.findUnique({ where: { tokenHash: sha256(token) } });
+      id = row?.id;
+      return { principal: row ? { kind: "token", name: row.name, role: row.role as Role, tokenId: row.id } : null };
+    });
+    id ??= principal?.tokenId;
+    const now = Date.now();
+    if (id !== undefined && now - (this.tokenUse.get(id) ?? 0) > 60_000) {
+      this.tokenUse.set(id, now);
+      await this.db.apiToken.update({ where: { id }, data: { lastUsedAt: new Date(now) } });
+    }
+    return principal;
   }
 }

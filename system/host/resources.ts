@@ -29,9 +29,14 @@ export async function readCpu(): Promise<CpuReading> {
   const dt = now.total - previous.total;
   const usage = dt > 0 ? ((now.busy - previous.busy) / dt) * 100 : 0;
   previous = now;
-  const list = cpus();
-  return { model: list[0]?.model.trim() ?? "unknown", cores: list.length, usage: Math.round(usage * 10) / 10 };
+  cpuModel ??= (() => {
+    const list = cpus(); // reads /proc/cpuinfo: once per process
+    return { model: list[0]?.model.trim() ?? "unknown", cores: list.length };
+  })();
+  return { ...cpuModel, usage: Math.round(usage * 10) / 10 };
 }
+
+let cpuModel: { model: string; cores: number } | undefined;
 
 /** Total and used memory in bytes; "used" excludes reclaimable cache (MemAvailable), as `free` does. */
 export async function readMemory(): Promise<{ total: number; used: number }> {
@@ -51,4 +56,18 @@ export async function readDisk(path: string): Promise<{ total: number; used: num
 /** Seconds since the machine booted. */
 export function machineUptime(): number {
   return uptime();
+}
+
+/** Shares one in-flight or recent result of `load` for `ms`, so many callers do the work once per interval. */
+export function memoize<T>(ms: number, load: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= ms) {
+      const value = load();
+      last = { at: now, value };
+      value.catch(() => (last = undefined));
+    }
+    return last.value;
+  };
 }

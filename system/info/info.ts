@@ -1,21 +1,26 @@
 // The facts a person wants first about a node: name, version, slot, uptime, resources, mesh role and realm.
 import { bootedSlot, bootTime, systemVersion } from "../host/device";
-import { machineUptime, readCpu, readDisk, readMemory } from "../host/resources";
+import { machineUptime, memoize, readCpu, readDisk, readMemory } from "../host/resources";
 import { setupPending } from "../setup/setup";
 import type { System } from "../system";
+
+const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, { slot: "A" | "B"; version: string; bootedAt: Date }]>>();
+
+/** Resource and boot facts, read at most once a second however many clients ask. */
+function sampler(sys: System) {
+  let s = samplers.get(sys);
+  if (!s) {
+    const boot = async () => ({ slot: await bootedSlot(sys.paths), version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) });
+    s = memoize(1000, () => Promise.all([readCpu(), readMemory(), readDisk(sys.paths.dataDir), boot()]));
+    samplers.set(sys, s);
+  }
+  return s();
+}
 
 /** Gathers the node's facts (`maculaos info`, the dashboard's first row). */
 export async function getInfo(sys: System) {
   const config = sys.config.current();
-  const [slot, version, cpu, memory, disk, pending] = await Promise.all([
-    bootedSlot(sys.paths),
-    systemVersion(sys.paths),
-    readCpu(),
-    readMemory(),
-    readDisk(sys.paths.dataDir),
-    setupPending(sys),
-  ]);
-  const bootedAt = await bootTime(sys.paths, sys.kind, machineUptime());
+  const [[cpu, memory, disk, { slot, version, bootedAt }], pending] = await Promise.all([sampler(sys), setupPending(sys)]);
   return {
     hostname: config.hostname,
     version,

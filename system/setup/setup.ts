@@ -41,9 +41,14 @@ function newCode(): string {
   return `${pick()}-${pick()}`;
 }
 
-/** True while the node has not been set up. */
+const done = new WeakSet<System>();
+
+/** True while the node has not been set up (once done, answered from memory: only a restart re-arms setup). */
 export async function setupPending(sys: System): Promise<boolean> {
-  return (await sys.db.meta.findUnique({ where: { key: META_STATE } }))?.value !== "done";
+  if (done.has(sys)) return false;
+  if ((await sys.db.meta.findUnique({ where: { key: META_STATE } }))?.value !== "done") return true;
+  done.add(sys);
+  return false;
 }
 
 /** The setup code, made on first use; refuses once setup is done. */

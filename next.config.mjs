@@ -1,7 +1,8 @@
-import type { NextConfig } from "next";
-
 // Next.js config for the MaculaOS dashboard. Security headers are set by the custom server (server/), not here.
-const nextConfig: NextConfig = {
+// Plain JavaScript on purpose: a next.config.ts makes every server start load Next's SWC compiler (23 MB RSS).
+
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   typedRoutes: false,
