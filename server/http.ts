@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { setupPending } from "~/system/setup/setup";
 import type { System } from "~/system/system";
+import { fastQuery } from "./fast-query";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
 
@@ -52,7 +53,7 @@ async function routePage(sys: System, pages: PageHandler, req: IncomingMessage, 
 /** Starts the HTTP listener on `port` (0 picks one) and the unix socket; `pages` is absent for API-only servers. */
 export async function startListeners(sys: System, opts: { port: number; host: string; pages?: PageHandler }): Promise<Listeners> {
   const log = sys.log.child("http");
-  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
+  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string | undefined }) => {
     if (error.code === "INTERNAL_SERVER_ERROR") log.error("procedure failed", { path, error: error.cause ?? error.message });
   };
   const api = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, allowMethodOverride: true, createContext: ({ req, res }) => createHttpContext(sys, req, res), onError });
@@ -61,7 +62,14 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   const http = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const path = req.url ?? "/";
-    if (path.startsWith(API_PREFIX)) return api(req, res);
+    if (path.startsWith(API_PREFIX)) {
+      const url = new URL(path, "http://local");
+      const procedure = url.pathname.slice(API_PREFIX.length);
+      return void fastQuery(req, res, url, procedure, () => createHttpContext(sys, req, res), onError).then(
+        (served) => served || api(req, res),
+        (error) => log.error("request failed", { path, error }),
+      );
+    }
     if (!opts.pages) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
     routePage(sys, opts.pages, req, res).catch((error) => {
       log.error("page failed", { path, error });

@@ -17,6 +17,8 @@ export const REPO: string;
 export function rssMb(pid: number): number;
 /** Starts the built appliance in a fresh temporary root. */
 export function startAppliance(opts?: { nodeArgs?: string[]; env?: Record<string, string> }): Promise<ApplianceProcess>;
+/** A valid set of setup wizard answers. */
+export function wizardAnswers(code: string, overrides?: Record<string, unknown>): Record<string, unknown> & { code: string };
 /** Completes setup through the API; returns the admin's session cookie. */
 export function completeSetupApi(url: string, code: string, answers?: Record<string, unknown>): Promise<string>;
 /** Chromium launch options for tests. */

@@ -60,21 +60,26 @@ export function startAppliance({ nodeArgs = [], env = {} } = {}) {
   });
 }
 
+/** A valid set of setup wizard answers for `code`, with `overrides` on top. */
+export function wizardAnswers(code, overrides = {}) {
+  return {
+    code,
+    admin: { username: "admin", password: "correct horse battery" },
+    hostname: "edge-node-01",
+    network: { interface: "eth0", mode: "dhcp" },
+    mesh: { role: "peer", realm: "io.mycompany", bootstrap_nodes: ["bootstrap.macula.io:4433"] },
+    ssh_authorized_keys: [],
+    ntp_servers: ["pool.ntp.org"],
+    ...overrides,
+  };
+}
+
 /** Completes setup through the API like the wizard does; returns the admin's session cookie. */
 export async function completeSetupApi(url, code, answers = {}) {
   const res = await fetch(`${url}/api/trpc/setup.complete`, {
     method: "POST",
     headers: { "content-type": "application/json", origin: url, "x-maculaos-csrf": "1" },
-    body: JSON.stringify({
-      code,
-      admin: { username: "admin", password: "correct horse battery" },
-      hostname: "edge-node-01",
-      network: { interface: "eth0", mode: "dhcp" },
-      mesh: { role: "peer", realm: "io.mycompany", bootstrap_nodes: ["bootstrap.macula.io:4433"] },
-      ssh_authorized_keys: [],
-      ntp_servers: ["pool.ntp.org"],
-      ...answers,
-    }),
+    body: JSON.stringify(wizardAnswers(code, answers)),
   });
   if (!res.ok) throw new Error(`setup failed: ${await res.text()}`);
   return res.headers.getSetCookie()[0].split(";")[0];

@@ -146,3 +146,24 @@ describe("setup wizard", () => {
     expect(anon.cookie).toBeNull();
   });
 });
+
+describe("single GET queries (served without tRPC's adapter) answer exactly as tRPC does", () => {
+  it("gives the same error envelope as a batched call through tRPC's adapter", async () => {
+    const anon = new WebClient(t.url);
+    const single = await anon.query("system.info");
+    const batched = await anon.query("system.info?batch=1", undefined, {});
+    const viaAdapter = (JSON.parse(batched.text) as { error: unknown }[])[0]!.error;
+    expect(single.status).toBe(401);
+    expect(single.body.error).toEqual(viaAdapter);
+  });
+
+  it("refuses input that is not JSON with PARSE_ERROR, and bad input with the problems", async () => {
+    const raw = await fetch(`${t.url}/api/trpc/events.list?input=%7Bnot-json`, { headers: { cookie: admin.cookie! } });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { data: { code: string } } }).error.data.code).toBe("PARSE_ERROR");
+    const bad = await admin.query("events.list", { limit: "ten" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.data.code).toBe("BAD_REQUEST");
+    expect(bad.body.error?.data.problems?.[0]?.path).toBe("limit");
+  });
+});

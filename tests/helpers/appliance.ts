@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
 import { startAppliance, type Appliance } from "~/server/app";
+import { wizardAnswers } from "~/scripts/lib/appliance-process.mjs";
 import { createLogger } from "~/system/logging/logger";
+
+export { wizardAnswers };
 
 /** The repository root (the app directory of the appliance under test). */
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -105,20 +108,6 @@ export class WebClient {
   mutate<T = unknown>(path: string, input?: unknown, headers: Record<string, string | null> = {}): Promise<Reply<T>> {
     return this.send<T>("POST", path, input, headers);
   }
-}
-
-/** A valid set of wizard answers for `code`. */
-export function wizardAnswers(code: string, overrides: Record<string, unknown> = {}) {
-  return {
-    code,
-    admin: { username: "admin", password: "correct horse battery" },
-    hostname: "edge-node-01",
-    network: { interface: "eth0", mode: "dhcp" },
-    mesh: { role: "peer", realm: "io.mycompany", bootstrap_nodes: ["bootstrap.macula.io:4433"] },
-    ssh_authorized_keys: [],
-    ntp_servers: ["pool.ntp.org"],
-    ...overrides,
-  };
 }
 
 /** Completes setup through the API as a browser would; the client is then signed in as admin. */
