@@ -6,6 +6,8 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   typedRoutes: false,
+  // The prerendered pages are read from .next on disk rather than held in a 50 MB in-memory cache.
+  cacheMaxMemorySize: 0,
 };
 
 export default nextConfig;

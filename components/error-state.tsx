@@ -44,3 +44,8 @@ export function ErrorState({
     </div>
   );
 }
+
+/** The ErrorState of a failed query: its error, and Retry refetches it. */
+export function QueryError({ title, query }: { title: string; query: { error: unknown; refetch: () => unknown; isFetching: boolean } }) {
+  return <ErrorState title={title} error={query.error} onRetry={() => void query.refetch()} retrying={query.isFetching} />;
+}

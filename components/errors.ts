@@ -73,3 +73,23 @@ export function problemText(p: Problem): string {
   }
   return sentence(p.message);
 }
+
+/** Server problems placed on form fields by `fieldOf`, messages for one field joined; those it places nowhere come back in `rest` as "path: message" lines. `text` may reword a placed problem. */
+export function problemsByField(
+  problems: Problem[],
+  fieldOf: (p: Problem) => string | undefined,
+  text: (p: Problem, field: string) => string = problemText,
+): { errors: Record<string, string>; rest: string[] } {
+  const errors: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const p of problems) {
+    const field = fieldOf(p);
+    if (field === undefined) {
+      rest.push(p.path ? `${p.path}: ${problemText(p)}` : problemText(p));
+      continue;
+    }
+    const message = text(p, field);
+    errors[field] = errors[field] ? `${errors[field]} ${message}` : message;
+  }
+  return { errors, rest };
+}

@@ -1,7 +1,7 @@
 "use client";
 // A compact list of audit events (who did what, when, and how it went).
 import { OutcomeBadge } from "./badge";
-import { formatDateTime, formatRelative } from "./format";
+import { RelativeTime } from "./relative-time";
 import type { RouterOutputs } from "./trpc";
 
 /** One event as returned by events.list. */
@@ -22,9 +22,7 @@ export function EventList({ events, now }: { events: EventItem[]; now: number })
           </div>
           <p className="flex shrink-0 gap-2 text-xs text-zinc-500 dark:text-zinc-400">
             <span>by {e.actor}</span>
-            <time dateTime={e.at} title={formatDateTime(e.at)}>
-              {formatRelative(e.at, now)}
-            </time>
+            <RelativeTime at={e.at} now={now} />
           </p>
         </li>
       ))}

@@ -1,6 +1,6 @@
 "use client";
 // Form fields: a label, the control, a hint and an inline error wired together with ids and aria-describedby.
-import { useEffect, useId, useRef, useState, type ComponentProps, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ChangeEvent, type ComponentProps, type ReactNode } from "react";
 import { Button } from "./button";
 import { cx } from "./cx";
 
@@ -36,6 +36,23 @@ export function FieldError({ id, children }: { id?: string; children?: ReactNode
   );
 }
 
+const labelClass = "block text-sm font-medium text-zinc-800 dark:text-zinc-200";
+
+/** "(optional)" after a field's label, when it is. */
+function OptionalMark({ optional }: { optional: boolean }) {
+  return optional ? <span className="ml-1.5 font-normal text-zinc-500 dark:text-zinc-400">(optional)</span> : null;
+}
+
+/** The grey explanation under a field's label, when there is one. */
+function Hint({ id, children }: { id: string; children?: ReactNode }) {
+  if (!children) return null;
+  return (
+    <p id={id} className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
+      {children}
+    </p>
+  );
+}
+
 /** A labelled control with optional hint and error; `children` renders the control with the props it is given. */
 export function Field({
   label,
@@ -60,15 +77,11 @@ export function Field({
   const errorId = `${controlId}-error`;
   return (
     <div className={className}>
-      <label htmlFor={controlId} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
+      <label htmlFor={controlId} className={labelClass}>
         {label}
-        {optional && <span className="ml-1.5 font-normal text-zinc-500 dark:text-zinc-400">(optional)</span>}
+        <OptionalMark optional={optional} />
       </label>
-      {hint && (
-        <p id={hintId} className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
-          {hint}
-        </p>
-      )}
+      <Hint id={hintId}>{hint}</Hint>
       <div className="mt-1.5">
         {children({
           id: controlId,
@@ -232,15 +245,11 @@ export function ListField({
 
   return (
     <fieldset id={baseId} className={className} aria-describedby={describedBy(hint ? hintId : undefined, error ? errorId : undefined)}>
-      <legend className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
+      <legend className={labelClass}>
         {label}
-        {optional && <span className="ml-1.5 font-normal text-zinc-500 dark:text-zinc-400">(optional)</span>}
+        <OptionalMark optional={optional} />
       </legend>
-      {hint && (
-        <p id={hintId} className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
-          {hint}
-        </p>
-      )}
+      <Hint id={hintId}>{hint}</Hint>
       <ul className="mt-1.5 space-y-2">
         {values.map((value, i) => {
           const itemError = itemErrors[i];
@@ -322,7 +331,7 @@ export function RadioCards<T extends string>({
   const baseId = id ?? autoId;
   return (
     <fieldset id={baseId} className={className} aria-describedby={error ? `${baseId}-error` : undefined}>
-      <legend className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">{legend}</legend>
+      <legend className={labelClass}>{legend}</legend>
       <div className={cx("mt-1.5 grid gap-3", columns === 2 ? "sm:grid-cols-2" : "sm:grid-cols-3")}>
         {options.map((o) => {
           const checked = o.value === value;
@@ -370,4 +379,54 @@ export function RadioCards<T extends string>({
       <FieldError id={`${baseId}-error`}>{error}</FieldError>
     </fieldset>
   );
+}
+
+type KeysOf<S, V> = { [K in keyof S]-?: S[K] extends V ? K : never }[keyof S] & string;
+
+/** Props that wire fields to keys of a form's state (value, a change handler calling `set`, inline errors, "key.index" for list entries); spread as `{...bind.text("realm")}`. */
+export function bindFields<S extends object>(
+  state: S,
+  set: <K extends keyof S>(key: K, value: S[K]) => void,
+  errors: Partial<Record<string, string>>,
+  readOnly = false,
+) {
+  return {
+    /** A TextField, PasswordField or TextAreaField on a string key. */
+    text: <K extends KeysOf<S, string>>(key: K) => ({
+      value: state[key] as string,
+      onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => set(key, e.target.value as S[K]),
+      error: errors[key],
+      readOnly,
+    }),
+    /** A ListField on a string-list key. */
+    list: <K extends KeysOf<S, string[]>>(key: K) => {
+      const values = state[key] as string[];
+      return {
+        values,
+        onChange: (next: string[]) => set(key, next as S[K]),
+        error: errors[key],
+        itemErrors: values.map((_, i) => errors[`${key}.${i}`]),
+        readOnly,
+      };
+    },
+    /** A CheckboxField on a boolean key. */
+    checkbox: <K extends KeysOf<S, boolean>>(key: K) => ({
+      checked: state[key] as boolean,
+      onChange: (e: ChangeEvent<HTMLInputElement>) => set(key, e.target.checked as S[K]),
+      error: errors[key],
+      disabled: readOnly,
+    }),
+    /** RadioCards on a key that holds one of its options. */
+    choice: <K extends KeysOf<S, string>>(key: K) => ({
+      value: state[key],
+      onChange: (value: S[K]) => set(key, value),
+      error: errors[key],
+      disabled: readOnly,
+    }),
+  };
+}
+
+/** Moves focus to the first control inside `container` that is marked invalid. */
+export function focusFirstInvalid(container: HTMLElement | null): void {
+  container?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }

@@ -130,3 +130,84 @@ export function cleanList(values: string[]): string[] {
 export function listProblems(values: string[], check: (v: string) => boolean, message: string): (string | undefined)[] {
   return values.map((v) => (v.trim() === "" || check(v.trim()) ? undefined : message));
 }
+
+/** Index in `values` of the n-th non-blank entry: server problems index the list as cleanList leaves it, the form the raw one. */
+function rawIndex(values: string[], n: number): number {
+  let seen = -1;
+  for (let i = 0; i < values.length; i++) {
+    if ((values[i] ?? "").trim() !== "") seen++;
+    if (seen === n) return i;
+  }
+  return n;
+}
+
+/** The list field `key` a server problem at `path` belongs to: "key.index" (into the raw `values`) when `entry` captures the entry's index from the path, else "key". */
+export function listField(key: string, values: string[], path: string, entry: RegExp): string {
+  const n = entry.exec(path)?.[1];
+  return n === undefined ? key : `${key}.${rawIndex(values, Number(n))}`;
+}
+
+/** Inline errors by field key; an entry of a list field is "key.index", e.g. "ntp.2". */
+export type FieldErrors = Record<string, string>;
+
+/** Field errors from each field's problem, leaving out the fields without one. */
+export function fieldErrors(problems: Record<string, string | undefined>): FieldErrors {
+  const e: FieldErrors = {};
+  for (const [key, problem] of Object.entries(problems)) if (problem) e[key] = problem;
+  return e;
+}
+
+/** Per-entry errors of the list field `key` using `check`, keyed "key.index"; blank entries are ignored. */
+export function listErrors(key: string, values: string[], check: (v: string) => boolean, message: string): FieldErrors {
+  const e: FieldErrors = {};
+  listProblems(values, check, message).forEach((p, i) => {
+    if (p) e[`${key}.${i}`] = p;
+  });
+  return e;
+}
+
+/** Minimum password length (the server enforces the same). */
+export const MIN_PASSWORD = 10;
+
+/** Why `password` is too short, or undefined. */
+export function passwordProblem(password: string): string | undefined {
+  return password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters (${password.length} so far).` : undefined;
+}
+
+/** Why `confirm` does not repeat `password`, or undefined; `what` names the password in the message for an empty field. */
+export function confirmProblem(confirm: string, password: string, what = "password"): string | undefined {
+  if (!confirm) return `Type the ${what} again.`;
+  return confirm !== password ? "The passwords do not match." : undefined;
+}
+
+/** Mesh roles a node can take. */
+export type MeshRole = "peer" | "gateway" | "bootstrap";
+
+/** The mesh settings as a form holds them: raw text, list entries possibly blank. */
+export type MeshFields = { role: MeshRole; realm: string; bootstrapNodes: string[]; advertise: string };
+
+/** Inline errors of the mesh settings (realm, bootstrapNodes.i, advertise); a bootstrap node needs an advertise address, and a given one must be host:port. */
+export function meshErrors(m: MeshFields): FieldErrors {
+  const e: FieldErrors = {};
+  const realm = m.realm.trim();
+  if (!realm) e.realm = "Enter the mesh realm, e.g. io.mycompany.";
+  else if (!isRealm(realm)) e.realm = "Use lowercase reverse-DNS form with at least two parts, e.g. io.mycompany.";
+  Object.assign(e, listErrors("bootstrapNodes", m.bootstrapNodes, isHostPort, "Use host:port, e.g. bootstrap.macula.io:4433."));
+  const advertise = m.advertise.trim();
+  if (!advertise) {
+    if (m.role === "bootstrap") e.advertise = "A bootstrap node needs the public host:port other nodes reach it on.";
+  } else if (!isHostPort(advertise)) e.advertise = "Use host:port, e.g. 203.0.113.10:4433.";
+  return e;
+}
+
+/** Inline errors of an NTP server list, keyed "ntp.index". */
+export function ntpErrors(servers: string[]): FieldErrors {
+  return listErrors("ntp", servers, isHostOrIP, "Enter a host name or IP address, e.g. pool.ntp.org.");
+}
+
+/** `errors` without those of the field `key` and of its list entries ("key.index"). */
+export function withoutErrorsOf(errors: FieldErrors, key: string): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [k, v] of Object.entries(errors)) if (k !== key && !k.startsWith(`${key}.`)) out[k] = v;
+  return out;
+}

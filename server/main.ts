@@ -7,9 +7,10 @@ import { createLogger } from "~/system/logging/logger";
 import { startAppliance } from "./app";
 import { parseEnv } from "./env";
 
-// Memory on a 1 GB node: keep Prisma's WebAssembly query compiler on V8's baseline tier. Optimising it with TurboFan
-// costs about 40 MB of RSS for no gain on queries this small (measured in bench/server-memory.mjs).
-setFlagsFromString("--no-wasm-tier-up");
+// Memory on a 1 GB node: compile Prisma's WebAssembly query compiler with V8's baseline compiler (Liftoff) only.
+// TurboFan's optimised copy of that module costs about 70 MB of RSS for no gain on queries this small
+// (bench/server-memory.mjs measures it). Set before the first query compiles the module.
+setFlagsFromString("--liftoff-only");
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const env = parseEnv();

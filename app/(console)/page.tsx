@@ -7,11 +7,12 @@ import { Badge } from "~/components/badge";
 import { buttonClass } from "~/components/button";
 import { Card } from "~/components/card";
 import { EmptyState } from "~/components/empty-state";
-import { ErrorState } from "~/components/error-state";
+import { QueryError } from "~/components/error-state";
 import { EventList } from "~/components/event-list";
-import { formatBytes, formatDateTime, formatDuration, formatDurationLong, formatPercent, formatRelative, percentOf } from "~/components/format";
+import { formatBytes, formatDateTime, formatDuration, formatDurationLong, formatPercent, percentOf } from "~/components/format";
 import { PageHeader } from "~/components/page-header";
 import { ProgressBar } from "~/components/progress-bar";
+import { RelativeTime } from "~/components/relative-time";
 import { Skeleton, SkeletonText } from "~/components/skeleton";
 import { useTRPC, type RouterOutputs } from "~/components/trpc";
 import { useMe } from "~/components/use-me";
@@ -112,7 +113,7 @@ function Overview({ info, loading }: { info: Info | undefined; loading: boolean 
           footer={
             info?.bootedAt ? (
               <>
-                Booted <time dateTime={info.bootedAt} title={formatDateTime(info.bootedAt)}>{formatRelative(info.bootedAt, now)}</time>
+                Booted <RelativeTime at={info.bootedAt} now={now} />
               </>
             ) : undefined
           }
@@ -184,7 +185,7 @@ function RecentEvents() {
         {events.isPending ? (
           <SkeletonText lines={5} />
         ) : events.isError ? (
-          <ErrorState title="Could not load events" error={events.error} onRetry={() => void events.refetch()} retrying={events.isFetching} />
+          <QueryError title="Could not load events" query={events} />
         ) : events.data.events.length === 0 ? (
           <EmptyState
             title="No events yet"
@@ -253,7 +254,7 @@ export default function DashboardPage() {
         }
       />
       {info.isError && !info.data ? (
-        <ErrorState title="Could not load system information" error={info.error} onRetry={() => void info.refetch()} retrying={info.isFetching} />
+        <QueryError title="Could not load system information" query={info} />
       ) : (
         <>
           {info.isError && info.data && (

@@ -2,18 +2,20 @@
 // First-boot setup wizard: eight steps from the setup code to a configured node and a signed-in admin.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { NewPasswordField, UsernameField } from "~/components/account-fields";
 import { AuthFrame } from "~/components/auth-frame";
 import { Button } from "~/components/button";
 import { cx } from "~/components/cx";
-import { errorCode, errorMessage, errorProblems, problemText } from "~/components/errors";
-import { ListField, PasswordField, RadioCards, TextAreaField, TextField, type RadioCardOption } from "~/components/field";
+import { errorCode, errorMessage, errorProblems } from "~/components/errors";
+import { ListField, PasswordField, RadioCards, TextAreaField, TextField, bindFields, type RadioCardOption } from "~/components/field";
 import { Icon } from "~/components/icons";
+import { AdvertiseField, BootstrapNodesField, HostnameField, NtpServersField, RealmField } from "~/components/node-fields";
 import { Notice } from "~/components/notice";
 import { ProgressBar } from "~/components/progress-bar";
 import { useTRPC } from "~/components/trpc";
+import { withoutErrorsOf, type MeshRole } from "~/components/validate";
 import {
   INITIAL_STATE,
-  MIN_PASSWORD,
   STEPS,
   errorsFromProblems,
   errorsOfStep,
@@ -21,7 +23,6 @@ import {
   toPayload,
   validateStep,
   type Errors,
-  type MeshRole,
   type WizardState,
 } from "./wizard-model";
 
@@ -46,6 +47,12 @@ const DESCRIPTIONS: Record<(typeof STEPS)[number]["id"], ReactNode> = {
   ntp: "Time servers keep the clock right; the mesh needs accurate time for TLS.",
   review: "Check the settings, then finish. The node applies them and signs you in.",
 };
+
+/** Input props of the static IPv4 fields. */
+const IPV4_INPUT = { inputMode: "decimal", spellCheck: false, className: "font-mono" } as const;
+
+/** A list for the review, or "none". */
+const listed = (values: string[]) => (values.length ? values.join(", ") : "none");
 
 function Summary({ title, onEdit, children }: { title: string; onEdit: () => void; children: ReactNode }) {
   return (
@@ -128,11 +135,7 @@ export default function SetupPage() {
 
   const update = <K extends keyof WizardState>(key: K, value: WizardState[K]) => {
     setState((s) => ({ ...s, [key]: value }));
-    setErrors((prev) => {
-      const next: Errors = {};
-      for (const [k, v] of Object.entries(prev)) if (k !== key && !k.startsWith(`${key}.`)) next[k] = v;
-      return next;
-    });
+    setErrors((prev) => withoutErrorsOf(prev, key));
     if (key === "code") {
       setCodeOk(false);
       setFurthest(0);
@@ -169,7 +172,7 @@ export default function SetupPage() {
           return;
         }
         if (code === "BAD_REQUEST") {
-          const mapped = errorsFromProblems(errorProblems(err), state, problemText);
+          const mapped = errorsFromProblems(errorProblems(err), state);
           if (Object.keys(mapped).length === 0) mapped.form = errorMessage(err);
           const first = Math.min(...Object.keys(mapped).map(stepOfField));
           setErrors(mapped);
@@ -242,8 +245,7 @@ export default function SetupPage() {
     goTo(index);
   };
 
-  const err = (key: string) => errors[key];
-  const itemErrors = (key: string, n: number) => Array.from({ length: n }, (_, i) => errors[`${key}.${i}`]);
+  const bind = bindFields(state, update, errors);
   const stepHasErrors = (i: number) => Object.keys(errorsOfStep(errors, i)).length > 0;
   const alreadyDone = status.data?.pending === false;
 
@@ -259,9 +261,7 @@ export default function SetupPage() {
                 It is printed on the node&apos;s console and by <code className="rounded bg-zinc-100 px-1 py-0.5 font-mono text-xs dark:bg-zinc-800">maculaos setup-code</code> (run as root on the node).
               </>
             }
-            value={state.code}
-            onChange={(e) => update("code", e.target.value)}
-            error={err("code")}
+            {...bind.text("code")}
             placeholder="XXXX-XXXX"
             autoComplete="one-time-code"
             autoCapitalize="characters"
@@ -281,48 +281,14 @@ export default function SetupPage() {
     case "admin":
       body = (
         <>
-          <TextField
-            label="Username"
-            hint="Lowercase letters, digits, '.', '_' or '-'."
-            value={state.username}
-            onChange={(e) => update("username", e.target.value)}
-            error={err("username")}
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-          />
-          <PasswordField
-            label="Password"
-            hint={`At least ${MIN_PASSWORD} characters. A short sentence is easy to remember and hard to guess.`}
-            value={state.password}
-            onChange={(e) => update("password", e.target.value)}
-            error={err("password")}
-            autoComplete="new-password"
-          />
-          <PasswordField
-            label="Confirm password"
-            value={state.confirm}
-            onChange={(e) => update("confirm", e.target.value)}
-            error={err("confirm")}
-            autoComplete="new-password"
-          />
+          <UsernameField {...bind.text("username")} autoComplete="username" />
+          <NewPasswordField label="Password" advice="A short sentence is easy to remember and hard to guess." {...bind.text("password")} />
+          <PasswordField label="Confirm password" {...bind.text("confirm")} autoComplete="new-password" />
         </>
       );
       break;
     case "hostname":
-      body = (
-        <TextField
-          label="Hostname"
-          hint="Letters, digits and hyphens, e.g. edge-node-01."
-          placeholder="edge-node-01"
-          value={state.hostname}
-          onChange={(e) => update("hostname", e.target.value)}
-          error={err("hostname")}
-          autoCapitalize="none"
-          spellCheck={false}
-          className="font-mono"
-        />
-      );
+      body = <HostnameField hint="Letters, digits and hyphens, e.g. edge-node-01." placeholder="edge-node-01" {...bind.text("hostname")} />;
       break;
     case "network":
       body = (
@@ -330,46 +296,16 @@ export default function SetupPage() {
           <TextField
             label="Interface"
             hint="The network device to configure, usually eth0."
-            value={state.iface}
-            onChange={(e) => update("iface", e.target.value)}
-            error={err("iface")}
+            {...bind.text("iface")}
             autoCapitalize="none"
             spellCheck={false}
             className="font-mono sm:max-w-xs"
           />
-          <RadioCards
-            legend="Addressing"
-            name="mode"
-            columns={2}
-            options={MODE_OPTIONS}
-            value={state.mode}
-            onChange={(v) => update("mode", v)}
-            error={err("mode")}
-          />
+          <RadioCards legend="Addressing" name="mode" columns={2} options={MODE_OPTIONS} {...bind.choice("mode")} />
           {state.mode === "static" && (
             <div className="space-y-5 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
-              <TextField
-                label="Address"
-                hint="IPv4 address with prefix length (CIDR)."
-                placeholder="192.168.1.100/24"
-                value={state.address}
-                onChange={(e) => update("address", e.target.value)}
-                error={err("address")}
-                inputMode="decimal"
-                spellCheck={false}
-                className="font-mono"
-              />
-              <TextField
-                label="Gateway"
-                hint="The router's IPv4 address on this network."
-                placeholder="192.168.1.1"
-                value={state.gateway}
-                onChange={(e) => update("gateway", e.target.value)}
-                error={err("gateway")}
-                inputMode="decimal"
-                spellCheck={false}
-                className="font-mono"
-              />
+              <TextField label="Address" hint="IPv4 address with prefix length (CIDR)." placeholder="192.168.1.100/24" {...bind.text("address")} {...IPV4_INPUT} />
+              <TextField label="Gateway" hint="The router's IPv4 address on this network." placeholder="192.168.1.1" {...bind.text("gateway")} {...IPV4_INPUT} />
               <ListField
                 label="DNS servers"
                 optional
@@ -378,10 +314,7 @@ export default function SetupPage() {
                 addLabel="Add DNS server"
                 placeholder="1.1.1.1"
                 inputMode="decimal"
-                values={state.dns}
-                onChange={(v) => update("dns", v)}
-                error={err("dns")}
-                itemErrors={itemErrors("dns", state.dns.length)}
+                {...bind.list("dns")}
               />
             </div>
           )}
@@ -391,50 +324,17 @@ export default function SetupPage() {
     case "mesh":
       body = (
         <>
-          <RadioCards legend="Role" name="role" options={ROLE_OPTIONS} value={state.role} onChange={(v) => update("role", v)} error={err("role")} />
-          <TextField
-            label="Realm"
-            hint="The reverse-domain name your nodes share, e.g. io.mycompany."
-            placeholder="io.mycompany"
-            value={state.realm}
-            onChange={(e) => update("realm", e.target.value)}
-            error={err("realm")}
-            autoCapitalize="none"
-            spellCheck={false}
-            className="font-mono"
-          />
-          <ListField
-            label="Bootstrap nodes"
+          <RadioCards legend="Role" name="role" options={ROLE_OPTIONS} {...bind.choice("role")} />
+          <RealmField hint="The reverse-domain name your nodes share, e.g. io.mycompany." placeholder="io.mycompany" {...bind.text("realm")} />
+          <BootstrapNodesField
             optional={state.role === "bootstrap"}
-            hint={
-              state.role === "bootstrap"
-                ? "Other seeds this node should know about, as host:port."
-                : "Nodes to join the mesh through, as host:port."
-            }
-            itemLabel="Bootstrap node"
-            addLabel="Add bootstrap node"
-            placeholder="bootstrap.macula.io:4433"
-            values={state.bootstrapNodes}
-            onChange={(v) => update("bootstrapNodes", v)}
-            error={err("bootstrapNodes")}
-            itemErrors={itemErrors("bootstrapNodes", state.bootstrapNodes.length)}
+            hint={state.role === "bootstrap" ? "Other seeds this node should know about, as host:port." : "Nodes to join the mesh through, as host:port."}
+            {...bind.list("bootstrapNodes")}
           />
           {state.role !== "bootstrap" && state.bootstrapNodes.every((n) => !n.trim()) && (
             <Notice tone="warning">Without a bootstrap node, this {state.role} cannot find the mesh.</Notice>
           )}
-          {state.role === "bootstrap" && (
-            <TextField
-              label="Advertise address"
-              hint="The public host:port other nodes use to reach this one."
-              placeholder="203.0.113.10:4433"
-              value={state.advertise}
-              onChange={(e) => update("advertise", e.target.value)}
-              error={err("advertise")}
-              autoCapitalize="none"
-              spellCheck={false}
-              className="font-mono"
-            />
-          )}
+          {state.role === "bootstrap" && <AdvertiseField {...bind.text("advertise")} />}
         </>
       );
       break;
@@ -444,9 +344,7 @@ export default function SetupPage() {
           label="Authorized keys"
           optional
           hint="One public key per line, e.g. ssh-ed25519 AAAA… you@laptop. Lines starting with # are ignored."
-          value={state.sshKeys}
-          onChange={(e) => update("sshKeys", e.target.value)}
-          error={err("sshKeys")}
+          {...bind.text("sshKeys")}
           rows={6}
           spellCheck={false}
           autoCapitalize="none"
@@ -456,19 +354,7 @@ export default function SetupPage() {
       );
       break;
     case "ntp":
-      body = (
-        <ListField
-          label="NTP servers"
-          hint="Host names or IP addresses."
-          itemLabel="NTP server"
-          addLabel="Add NTP server"
-          placeholder="pool.ntp.org"
-          values={state.ntp}
-          onChange={(v) => update("ntp", v)}
-          error={err("ntp")}
-          itemErrors={itemErrors("ntp", state.ntp.length)}
-        />
-      );
+      body = <NtpServersField hint="Host names or IP addresses." {...bind.list("ntp")} />;
       break;
     case "review": {
       const p = toPayload(state);
@@ -495,14 +381,14 @@ export default function SetupPage() {
                 <>
                   <Row label="Address" mono>{p.network.address}</Row>
                   <Row label="Gateway" mono>{p.network.gateway ?? "none"}</Row>
-                  <Row label="DNS" mono>{p.network.dns.length ? p.network.dns.join(", ") : "none"}</Row>
+                  <Row label="DNS" mono>{listed(p.network.dns)}</Row>
                 </>
               )}
             </Summary>
             <Summary title="Mesh" onEdit={() => goTo(stepIndex("mesh"))}>
               <Row label="Role">{ROLE_OPTIONS.find((o) => o.value === p.mesh.role)?.label}</Row>
               <Row label="Realm" mono>{p.mesh.realm}</Row>
-              <Row label="Bootstrap nodes" mono>{p.mesh.bootstrap_nodes.length ? p.mesh.bootstrap_nodes.join(", ") : "none"}</Row>
+              <Row label="Bootstrap nodes" mono>{listed(p.mesh.bootstrap_nodes)}</Row>
               {p.mesh.advertise_address !== undefined && <Row label="Advertise" mono>{p.mesh.advertise_address}</Row>}
             </Summary>
             <Summary title="SSH keys" onEdit={() => goTo(stepIndex("ssh"))}>
@@ -519,7 +405,7 @@ export default function SetupPage() {
               </Row>
             </Summary>
             <Summary title="NTP servers" onEdit={() => goTo(stepIndex("ntp"))}>
-              <Row label="Servers" mono>{p.ntp_servers.length ? p.ntp_servers.join(", ") : "none"}</Row>
+              <Row label="Servers" mono>{listed(p.ntp_servers)}</Row>
             </Summary>
           </div>
         </>

@@ -1,21 +1,23 @@
 // The first-boot wizard's data: steps, form state, per-step validation, the request payload and server-problem mapping.
-import { stripConfigRoot, type Problem } from "~/components/errors";
+import { problemText, problemsByField, stripConfigRoot, type Problem } from "~/components/errors";
 import {
   cleanList,
+  confirmProblem,
+  fieldErrors,
   hostnameProblem,
-  isHostOrIP,
-  isHostPort,
   isIPv4,
   isIPv4Cidr,
-  isRealm,
-  listProblems,
+  listErrors,
+  listField,
   meaningfulLines,
+  meshErrors,
+  ntpErrors,
+  passwordProblem,
   sshKeyProblems,
   usernameProblem,
+  type FieldErrors,
+  type MeshRole,
 } from "~/components/validate";
-
-/** Mesh roles a node can take. */
-export type MeshRole = "peer" | "gateway" | "bootstrap";
 
 /** Everything the wizard collects. */
 export type WizardState = {
@@ -41,7 +43,7 @@ export type WizardState = {
 export type FieldKey = Exclude<keyof WizardState, never> | "form";
 
 /** Inline errors by field key (or "list.index" for list items). */
-export type Errors = Record<string, string>;
+export type Errors = FieldErrors;
 
 /** Starting values: sensible defaults from the MaculaOS guide. */
 export const INITIAL_STATE: WizardState = {
@@ -62,9 +64,6 @@ export const INITIAL_STATE: WizardState = {
   sshKeys: "",
   ntp: ["pool.ntp.org"],
 };
-
-/** Minimum admin password length (the server enforces the same). */
-export const MIN_PASSWORD = 10;
 
 /** The wizard's steps in order, with the fields each owns. */
 export const STEPS = [
@@ -88,12 +87,6 @@ export function stepOfField(key: string): number {
   return i === -1 ? STEPS.length - 1 : i;
 }
 
-function addListErrors(errors: Errors, key: string, problems: (string | undefined)[]): void {
-  problems.forEach((p, i) => {
-    if (p) errors[`${key}.${i}`] = p;
-  });
-}
-
 /** Inline errors of one step for the current state (empty when the step is valid). */
 export function validateStep(step: StepId, s: WizardState): Errors {
   const e: Errors = {};
@@ -102,19 +95,11 @@ export function validateStep(step: StepId, s: WizardState): Errors {
       if (!s.code.trim()) e.code = "Enter the setup code.";
       break;
     case "admin":
-      {
-        const p = usernameProblem(s.username.trim());
-        if (p) e.username = p;
-      }
-      if (s.password.length < MIN_PASSWORD) e.password = `Use at least ${MIN_PASSWORD} characters (${s.password.length} so far).`;
-      if (!s.confirm) e.confirm = "Type the password again.";
-      else if (s.confirm !== s.password) e.confirm = "The passwords do not match.";
+      Object.assign(e, fieldErrors({ username: usernameProblem(s.username.trim()), password: passwordProblem(s.password), confirm: confirmProblem(s.confirm, s.password) }));
       break;
-    case "hostname": {
-      const p = hostnameProblem(s.hostname.trim());
-      if (p) e.hostname = p;
+    case "hostname":
+      Object.assign(e, fieldErrors({ hostname: hostnameProblem(s.hostname.trim()) }));
       break;
-    }
     case "network":
       if (!s.iface.trim()) e.iface = "Enter the network interface, e.g. eth0.";
       else if (!/^[A-Za-z0-9_.-]{1,15}$/.test(s.iface.trim())) e.iface = "Interface names are up to 15 letters, digits, '-', '_' or '.'.";
@@ -123,17 +108,12 @@ export function validateStep(step: StepId, s: WizardState): Errors {
         else if (!isIPv4Cidr(s.address.trim())) e.address = "Use an IPv4 address with prefix length, e.g. 192.168.1.100/24.";
         if (!s.gateway.trim()) e.gateway = "A static address needs a gateway, e.g. 192.168.1.1.";
         else if (!isIPv4(s.gateway.trim())) e.gateway = "Enter an IPv4 address, e.g. 192.168.1.1.";
-        addListErrors(e, "dns", listProblems(s.dns, isIPv4, "Enter an IPv4 address, e.g. 1.1.1.1."));
+        Object.assign(e, listErrors("dns", s.dns, isIPv4, "Enter an IPv4 address, e.g. 1.1.1.1."));
       }
       break;
     case "mesh":
-      if (!s.realm.trim()) e.realm = "Enter the mesh realm, e.g. io.mycompany.";
-      else if (!isRealm(s.realm.trim())) e.realm = "Use lowercase reverse-DNS form with at least two parts, e.g. io.mycompany.";
-      addListErrors(e, "bootstrapNodes", listProblems(s.bootstrapNodes, isHostPort, "Use host:port, e.g. bootstrap.macula.io:4433."));
-      if (s.role === "bootstrap") {
-        if (!s.advertise.trim()) e.advertise = "A bootstrap node needs the public address other nodes reach it on.";
-        else if (!isHostPort(s.advertise.trim())) e.advertise = "Use host:port, e.g. 203.0.113.10:4433.";
-      }
+      // Only a bootstrap node sends an advertise address (see toPayload), so only then is it checked.
+      Object.assign(e, meshErrors({ ...s, advertise: s.role === "bootstrap" ? s.advertise : "" }));
       break;
     case "ssh": {
       const problems = sshKeyProblems(s.sshKeys);
@@ -141,7 +121,7 @@ export function validateStep(step: StepId, s: WizardState): Errors {
       break;
     }
     case "ntp":
-      addListErrors(e, "ntp", listProblems(s.ntp, isHostOrIP, "Enter a host name or IP address, e.g. pool.ntp.org."));
+      Object.assign(e, ntpErrors(s.ntp));
       break;
     case "review":
       break;
@@ -177,27 +157,10 @@ export function toPayload(s: WizardState) {
   };
 }
 
-/** Raw index in `values` of the n-th non-blank entry (server indexes refer to the cleaned list). */
-function rawIndex(values: string[], n: number): number {
-  let seen = -1;
-  for (let i = 0; i < values.length; i++) {
-    if ((values[i] ?? "").trim() !== "") seen++;
-    if (seen === n) return i;
-  }
-  return n;
-}
-
 /** The wizard field a server problem path belongs to, e.g. "maculaos.mesh.advertise_address" -> "advertise". */
 export function fieldForProblem(path: string, s: WizardState): string | undefined {
   const p = stripConfigRoot(path);
-  const index = (re: RegExp) => {
-    const m = re.exec(p);
-    return m?.[1] !== undefined ? Number(m[1]) : undefined;
-  };
-  const item = (key: "dns" | "ntp" | "bootstrapNodes", re: RegExp) => {
-    const i = index(re);
-    return i === undefined ? key : `${key}.${rawIndex(s[key], i)}`;
-  };
+  const item = (key: "dns" | "ntp" | "bootstrapNodes", entry: RegExp) => listField(key, s[key], p, entry);
   if (/^code\b/.test(p)) return "code";
   if (/^(admin\.)?username\b/.test(p)) return "username";
   if (/^(admin\.)?password\b/.test(p)) return "password";
@@ -222,21 +185,17 @@ export function fieldForProblem(path: string, s: WizardState): string | undefine
 }
 
 /** Server problems turned into inline errors; problems that match no field are collected under "form". */
-export function errorsFromProblems(problems: Problem[], s: WizardState, text: (p: Problem) => string): Errors {
-  const e: Errors = {};
-  const unmatched: string[] = [];
-  for (const p of problems) {
-    const key = fieldForProblem(p.path, s);
-    if (key === undefined) {
-      unmatched.push(p.path ? `${p.path}: ${text(p)}` : text(p));
-      continue;
-    }
-    const keyIndex = key === "sshKeys" ? /\.(\d+)\b/.exec(stripConfigRoot(p.path))?.[1] : undefined;
-    const message = keyIndex !== undefined ? `Key ${Number(keyIndex) + 1}: ${text(p)}` : text(p);
-    e[key] = e[key] ? `${e[key]} ${message}` : message;
-  }
-  if (unmatched.length > 0) e.form = unmatched.join("\n");
-  return e;
+export function errorsFromProblems(problems: Problem[], s: WizardState): Errors {
+  const { errors, rest } = problemsByField(
+    problems,
+    (p) => fieldForProblem(p.path, s),
+    (p, field) => {
+      const keyIndex = field === "sshKeys" ? /\.(\d+)\b/.exec(stripConfigRoot(p.path))?.[1] : undefined;
+      return keyIndex !== undefined ? `Key ${Number(keyIndex) + 1}: ${problemText(p)}` : problemText(p);
+    },
+  );
+  if (rest.length > 0) errors.form = rest.join("\n");
+  return errors;
 }
 
 /** Errors belonging to a step (by field key prefix). */

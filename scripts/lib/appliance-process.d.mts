@@ -13,6 +13,8 @@ export interface ApplianceProcess {
 }
 /** The repository root. */
 export const REPO: string;
+/** The V8 flags the appliance runs with. */
+export const NODE_FLAGS: string[];
 /** Resident set size of a process in MB. */
 export function rssMb(pid: number): number;
 /** Starts the built appliance in a fresh temporary root. */

@@ -15,11 +15,14 @@ export function rssMb(pid) {
   return kb / 1024;
 }
 
+/** The V8 flags the appliance runs with (as `npm start` and the image's unit run it). */
+export const NODE_FLAGS = JSON.parse(readFileSync(join(REPO, "server/node-flags.json"), "utf8"));
+
 /**
  * Starts the appliance on a free loopback port; resolves once it listens, with its URL, setup code, the log lines it
- * wrote (JSON on stderr) and stop(). `nodeArgs` go to node before the script.
+ * wrote (JSON on stderr) and stop(). `nodeArgs` go to node before the script (default: NODE_FLAGS).
  */
-export function startAppliance({ nodeArgs = [], env = {} } = {}) {
+export function startAppliance({ nodeArgs = NODE_FLAGS, env = {} } = {}) {
   const root = mkdtempSync(join(tmpdir(), "maculaos-proc-"));
   const child = spawn(process.execPath, [...nodeArgs, join(REPO, "dist/server.mjs")], {
     cwd: REPO,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { defaultConfig, parseCondition, sshKeyProblem, validateConfigText, type ValidationResult } from "../../system/config";
-import { sshPublicKey, wgKey } from "./helpers/config-fixtures";
+import { GUIDE_MESH, GUIDE_NETWORK, sshPublicKey, wgKey } from "./helpers/config-fixtures";
 
 const env = { WIREGUARD_PRIVATE_KEY: wgKey() };
 const validate = (text: string, e: Record<string, string | undefined> = env): ValidationResult => validateConfigText(text, { env: e, fileName: "config.yaml" });
@@ -16,21 +16,8 @@ const peerKey = wgKey();
 const guideExample = `maculaos:
   hostname: edge-node-01
 
-  network:
-    interfaces:
-      - name: eth0
-        dhcp: true
-      # Static IP example:
-      # - name: eth0
-      #   address: 192.168.1.100/24
-      #   gateway: 192.168.1.1
-
-  mesh:
-    realm: io.mycompany
-    role: peer              # peer | gateway | bootstrap
-    bootstrap_nodes:
-      - bootstrap.macula.io:4433
-    wireguard:
+${GUIDE_NETWORK}
+${GUIDE_MESH}    wireguard:
       enabled: true
       private_key: "\${WIREGUARD_PRIVATE_KEY}"
       peers:

@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { getConfigValue, loadConfig, parseCliValue, saveConfigText, setConfigValues } from "../../system/config";
 import { AppError, isAppError } from "../../system/errors";
-import { CONFIG, dropIn, removeTempRoots, sshPublicKey, tempRoot } from "./helpers/config-fixtures";
+import { CONFIG, GUIDE_MESH, GUIDE_NETWORK, dropIn, removeTempRoots, sshPublicKey, tempRoot } from "./helpers/config-fixtures";
 
 afterAll(removeTempRoots);
 
@@ -19,20 +19,8 @@ const commented = `# MaculaOS node configuration
 maculaos:
   hostname: edge-node-01   # the name on the LAN
 
-  network:
-    interfaces:
-      - name: eth0
-        dhcp: true
-      # Static IP example:
-      # - name: eth0
-      #   address: 192.168.1.100/24
-
-  mesh:
-    realm: io.mycompany
-    role: peer              # peer | gateway | bootstrap
-    bootstrap_nodes:
-      - bootstrap.macula.io:4433
-`;
+${GUIDE_NETWORK}
+${GUIDE_MESH}`;
 
 describe("setConfigValues", () => {
   it("changes scalars in place: every other byte, and the column of trailing comments, kept", async () => {
@@ -100,7 +88,8 @@ describe("setConfigValues", () => {
     const err = await rejection(setConfigValues({ root, env: {} }, [{ key: "hostname", value: "fine" }, { key: "mesh.role", value: "bootstrap" }]));
     expect(err.code).toBe("INVALID_CONFIG");
     expect(err.message).toContain("maculaos.mesh.advertise_address: required when role is bootstrap");
-    expect(err.message).toContain(`${join(root, CONFIG)}:16:`);
+    const meshStart = commented.split("\n").indexOf("    realm: io.mycompany") + 1; // the mesh map's first line
+    expect(err.message).toContain(`${join(root, CONFIG)}:${meshStart}:`);
     const bad = await rejection(setConfigValues({ root, env: {} }, [{ key: "monitoring.prometheus.port", value: parseCliValue("99999") }]));
     expect(bad.message).toContain("maculaos.monitoring.prometheus.port: expected a port number 1-65535");
     expect(await readFile(join(root, CONFIG))).toEqual(before);

@@ -4,11 +4,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useDeferredValue, useId, useMemo, useState } from "react";
 import { OutcomeBadge } from "~/components/badge";
 import { Button } from "~/components/button";
-import { DataTable, Td, Th } from "~/components/data-table";
+import { DataTable, Td, TimeTd } from "~/components/data-table";
 import { EmptyState } from "~/components/empty-state";
-import { ErrorState } from "~/components/error-state";
+import { QueryError } from "~/components/error-state";
 import { inputClass } from "~/components/field";
-import { formatDateTime, formatRelative } from "~/components/format";
 import { Icon } from "~/components/icons";
 import { PageHeader } from "~/components/page-header";
 import { Skeleton } from "~/components/skeleton";
@@ -99,7 +98,7 @@ export default function EventsPage() {
           ))}
         </div>
       ) : events.isError ? (
-        <ErrorState title="Could not load events" error={events.error} onRetry={() => void events.refetch()} retrying={events.isFetching} />
+        <QueryError title="Could not load events" query={events} />
       ) : events.data.events.length === 0 ? (
         <EmptyState title="No events yet" description="Sign-ins, settings changes, updates and other changes to this node will be listed here." />
       ) : shown.length === 0 ? (
@@ -114,30 +113,13 @@ export default function EventsPage() {
         />
       ) : (
         <div id="events-table">
-          <DataTable
-            caption="Events, newest first"
-            data-testid="events-table"
-            head={
-              <tr>
-                <Th>Time</Th>
-                <Th>Actor</Th>
-                <Th>Action</Th>
-                <Th>Target</Th>
-                <Th>Outcome</Th>
-                <Th>Detail</Th>
-              </tr>
-            }
-          >
+          <DataTable caption="Events, newest first" data-testid="events-table" columns={["Time", "Actor", "Action", "Target", "Outcome", "Detail"]}>
             {shown.map((e) => (
               <tr key={e.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
-                <Td className="whitespace-nowrap text-zinc-600 dark:text-zinc-400">
-                  <time dateTime={e.at} title={formatDateTime(e.at)}>
-                    {formatRelative(e.at, now)}
-                  </time>
-                </Td>
+                <TimeTd at={e.at} now={now} />
                 <Td className="whitespace-nowrap">{e.actor}</Td>
                 <Td className="font-mono text-xs whitespace-nowrap">{e.action}</Td>
-                <Td className="max-w-48 truncate" >
+                <Td className="max-w-48 truncate">
                   <span title={e.target}>{e.target}</span>
                 </Td>
                 <Td>

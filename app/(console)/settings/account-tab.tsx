@@ -2,40 +2,35 @@
 // Settings › Account: who you are signed in as, and changing your password.
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
+import { NewPasswordField } from "~/components/account-fields";
 import { RoleBadge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { errorCode, errorMessage, errorProblems, problemText } from "~/components/errors";
-import { PasswordField } from "~/components/field";
+import { PasswordField, focusFirstInvalid } from "~/components/field";
 import { FormSection } from "~/components/form-section";
 import { Notice } from "~/components/notice";
 import { useTRPC } from "~/components/trpc";
 import { useMe } from "~/components/use-me";
+import { useFormFields } from "~/components/use-form-fields";
+import { confirmProblem, fieldErrors, passwordProblem } from "~/components/validate";
 
-const MIN_PASSWORD = 10;
-type Errors = { current?: string; next?: string; confirm?: string; form?: string };
+const NO_PASSWORDS = { current: "", next: "", confirm: "" };
 
 /** The account tab. */
 export function AccountTab() {
   const trpc = useTRPC();
   const { me } = useMe();
-  const [current, setCurrent] = useState("");
-  const [next, setNext] = useState("");
-  const [confirm, setConfirm] = useState("");
-  const [errors, setErrors] = useState<Errors>({});
+  const { values, errors, setErrors, bind, reset } = useFormFields(NO_PASSWORDS);
   const [done, setDone] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 
-  const focusFirstInvalid = () =>
-    window.requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  const focusInvalid = () => window.requestAnimationFrame(() => focusFirstInvalid(formRef.current));
 
   const change = useMutation(
     trpc.auth.changePassword.mutationOptions({
       onSuccess: () => {
         setDone(true);
-        setCurrent("");
-        setNext("");
-        setConfirm("");
-        setErrors({});
+        reset();
       },
       onError: (err) => {
         const code = errorCode(err);
@@ -44,23 +39,23 @@ export function AccountTab() {
           if (p?.path === "current") setErrors({ current: "The current password is wrong." });
           else setErrors({ next: p ? problemText(p) : errorMessage(err) });
         } else setErrors({ form: errorMessage(err) });
-        focusFirstInvalid();
+        focusInvalid();
       },
     }),
   );
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    const errs: Errors = {};
-    if (!current) errs.current = "Enter your current password.";
-    if (next.length < MIN_PASSWORD) errs.next = `Use at least ${MIN_PASSWORD} characters (${next.length} so far).`;
-    else if (next === current) errs.next = "Choose a password different from the current one.";
-    if (!confirm) errs.confirm = "Type the new password again.";
-    else if (confirm !== next) errs.confirm = "The passwords do not match.";
+    const { current, next, confirm } = values;
+    const errs = fieldErrors({
+      current: current ? undefined : "Enter your current password.",
+      next: passwordProblem(next) ?? (next === current ? "Choose a password different from the current one." : undefined),
+      confirm: confirmProblem(confirm, next, "new password"),
+    });
     setErrors(errs);
     setDone(false);
     if (Object.keys(errs).length > 0) {
-      focusFirstInvalid();
+      focusInvalid();
       return;
     }
     change.mutate({ current, next });
@@ -82,40 +77,9 @@ export function AccountTab() {
 
       <form ref={formRef} noValidate onSubmit={onSubmit} aria-label="Change password">
         <FormSection title="Change password" description="Other sessions of your account are signed out when the password changes.">
-          <PasswordField
-            label="Current password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => {
-              setCurrent(e.target.value);
-              setErrors((p) => ({ ...p, current: undefined }));
-            }}
-            error={errors.current}
-            fieldClassName="sm:max-w-sm"
-          />
-          <PasswordField
-            label="New password"
-            hint={`At least ${MIN_PASSWORD} characters.`}
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => {
-              setNext(e.target.value);
-              setErrors((p) => ({ ...p, next: undefined }));
-            }}
-            error={errors.next}
-            fieldClassName="sm:max-w-sm"
-          />
-          <PasswordField
-            label="Confirm new password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => {
-              setConfirm(e.target.value);
-              setErrors((p) => ({ ...p, confirm: undefined }));
-            }}
-            error={errors.confirm}
-            fieldClassName="sm:max-w-sm"
-          />
+          <PasswordField label="Current password" autoComplete="current-password" {...bind.text("current")} fieldClassName="sm:max-w-sm" />
+          <NewPasswordField label="New password" {...bind.text("next")} fieldClassName="sm:max-w-sm" />
+          <PasswordField label="Confirm new password" autoComplete="new-password" {...bind.text("confirm")} fieldClassName="sm:max-w-sm" />
           {errors.form && (
             <Notice tone="danger" role="alert">
               {errors.form}

@@ -6,13 +6,12 @@ import { RoleBadge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { ConfirmButton } from "~/components/confirm-button";
 import { CopyButton } from "~/components/copy-button";
-import { DataTable, Td, Th } from "~/components/data-table";
+import { ACTIONS_COLUMN, DataTable, Td, TimeTd } from "~/components/data-table";
 import { EmptyState } from "~/components/empty-state";
-import { ErrorState } from "~/components/error-state";
+import { QueryError } from "~/components/error-state";
 import { errorCode, errorMessage, errorProblems, problemText } from "~/components/errors";
 import { SelectField, TextField, inputClass } from "~/components/field";
 import { FormSection } from "~/components/form-section";
-import { formatDateTime, formatRelative } from "~/components/format";
 import { Notice } from "~/components/notice";
 import { SkeletonText } from "~/components/skeleton";
 import { useTRPC } from "~/components/trpc";
@@ -141,45 +140,19 @@ export function TokensTab() {
             <SkeletonText lines={3} />
           </div>
         ) : tokens.isError ? (
-          <ErrorState title="Could not load tokens" error={tokens.error} onRetry={() => void tokens.refetch()} retrying={tokens.isFetching} />
+          <QueryError title="Could not load tokens" query={tokens} />
         ) : tokens.data.tokens.length === 0 ? (
           <EmptyState title="No API tokens" description="Create one below to use the CLI from another machine." />
         ) : (
-          <DataTable
-            caption="API tokens"
-            data-testid="tokens-table"
-            head={
-              <tr>
-                <Th>Name</Th>
-                <Th>Role</Th>
-                <Th>Created</Th>
-                <Th>Last used</Th>
-                <Th className="text-right">
-                  <span className="sr-only">Actions</span>
-                </Th>
-              </tr>
-            }
-          >
+          <DataTable caption="API tokens" data-testid="tokens-table" columns={["Name", "Role", "Created", "Last used", ACTIONS_COLUMN]}>
             {tokens.data.tokens.map((t) => (
               <tr key={t.id}>
                 <Td className="font-mono font-medium">{t.name}</Td>
                 <Td>
                   <RoleBadge role={t.role} />
                 </Td>
-                <Td className="whitespace-nowrap text-zinc-600 dark:text-zinc-400">
-                  <time dateTime={t.createdAt} title={formatDateTime(t.createdAt)}>
-                    {formatRelative(t.createdAt, now)}
-                  </time>
-                </Td>
-                <Td className="whitespace-nowrap text-zinc-600 dark:text-zinc-400">
-                  {t.lastUsedAt ? (
-                    <time dateTime={t.lastUsedAt} title={formatDateTime(t.lastUsedAt)}>
-                      {formatRelative(t.lastUsedAt, now)}
-                    </time>
-                  ) : (
-                    "Never"
-                  )}
-                </Td>
+                <TimeTd at={t.createdAt} now={now} />
+                <TimeTd at={t.lastUsedAt} now={now} fallback="Never" />
                 <Td className="text-right">
                   <ConfirmButton
                     label="Revoke"

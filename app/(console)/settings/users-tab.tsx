@@ -2,51 +2,48 @@
 // Settings › Users (admins only): who can sign in, with which role; add and remove accounts.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
+import { NewPasswordField, UsernameField } from "~/components/account-fields";
 import { RoleBadge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { ConfirmButton } from "~/components/confirm-button";
-import { DataTable, Td, Th } from "~/components/data-table";
+import { ACTIONS_COLUMN, DataTable, Td, TimeTd } from "~/components/data-table";
 import { EmptyState } from "~/components/empty-state";
-import { ErrorState } from "~/components/error-state";
+import { QueryError } from "~/components/error-state";
 import { errorCode, errorMessage, errorProblems, problemText } from "~/components/errors";
-import { PasswordField, SelectField, TextField } from "~/components/field";
+import { SelectField, focusFirstInvalid } from "~/components/field";
 import { FormSection } from "~/components/form-section";
-import { formatDateTime, formatRelative } from "~/components/format";
 import { Notice } from "~/components/notice";
 import { SkeletonText } from "~/components/skeleton";
 import { useTRPC } from "~/components/trpc";
 import { useMe } from "~/components/use-me";
 import { useNow } from "~/components/use-now";
-import { usernameProblem } from "~/components/validate";
+import { useFormFields } from "~/components/use-form-fields";
+import { fieldErrors, passwordProblem, usernameProblem, type FieldErrors } from "~/components/validate";
 
 type Role = "admin" | "viewer";
-type Errors = { username?: string; password?: string; form?: string };
+const NO_USER = { username: "", password: "" };
 
 function AddUserForm({ onAdded }: { onAdded: (msg: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [username, setUsername] = useState("");
-  const [password, setPassword] = useState("");
+  const { values: user, errors, setErrors, bind, reset } = useFormFields(NO_USER);
   const [role, setRole] = useState<Role>("viewer");
-  const [errors, setErrors] = useState<Errors>({});
   const formRef = useRef<HTMLFormElement>(null);
-  const focusInvalid = () => window.requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  const focusInvalid = () => window.requestAnimationFrame(() => focusFirstInvalid(formRef.current));
 
   const create = useMutation(
     trpc.users.create.mutationOptions({
       onSuccess: async (_d, vars) => {
         onAdded(`Added ${vars.username} as ${vars.role === "admin" ? "an admin" : "a viewer"}.`);
-        setUsername("");
-        setPassword("");
+        reset();
         setRole("viewer");
-        setErrors({});
         await queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
       },
       onError: (err) => {
         const code = errorCode(err);
         if (code === "CONFLICT") setErrors({ username: errorMessage(err) });
         else if (code === "BAD_REQUEST") {
-          const e: Errors = {};
+          const e: FieldErrors = {};
           const problems = errorProblems(err);
           for (const p of problems) {
             if (/password/i.test(p.path) || /password/i.test(p.message)) e.password = problemText(p);
@@ -63,49 +60,23 @@ function AddUserForm({ onAdded }: { onAdded: (msg: string) => void }) {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    const errs: Errors = {};
-    const u = usernameProblem(username.trim());
-    if (u) errs.username = u;
-    if (password.length < 10) errs.password = `Use at least 10 characters (${password.length} so far).`;
+    const errs = fieldErrors({ username: usernameProblem(user.username.trim()), password: passwordProblem(user.password) });
     setErrors(errs);
     if (Object.keys(errs).length > 0) return focusInvalid();
-    create.mutate({ username: username.trim(), password, role });
+    create.mutate({ username: user.username.trim(), password: user.password, role });
   };
 
   return (
     <form ref={formRef} noValidate onSubmit={onSubmit} aria-label="Add a user">
       <FormSection title="Add a user" description="Viewers can see everything but change nothing. Admins can do everything, including the terminal.">
         <div className="grid gap-4 sm:grid-cols-2">
-          <TextField
-            label="Username"
-            hint="Lowercase letters, digits, '.', '_' or '-'."
-            value={username}
-            onChange={(e) => {
-              setUsername(e.target.value);
-              setErrors((p) => ({ ...p, username: undefined }));
-            }}
-            error={errors.username}
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-          />
+          <UsernameField {...bind.text("username")} autoComplete="off" />
           <SelectField label="Role" hint="What this person may do." value={role} onChange={(e) => setRole(e.target.value === "admin" ? "admin" : "viewer")}>
             <option value="viewer">Viewer (read-only)</option>
             <option value="admin">Admin (full control)</option>
           </SelectField>
         </div>
-        <PasswordField
-          label="Initial password"
-          hint="At least 10 characters. They can change it under Settings › Account."
-          value={password}
-          onChange={(e) => {
-            setPassword(e.target.value);
-            setErrors((p) => ({ ...p, password: undefined }));
-          }}
-          error={errors.password}
-          autoComplete="new-password"
-          fieldClassName="sm:max-w-sm"
-        />
+        <NewPasswordField label="Initial password" advice="They can change it under Settings › Account." {...bind.text("password")} fieldClassName="sm:max-w-sm" />
         {errors.form && (
           <Notice tone="danger" role="alert">
             {errors.form}
@@ -159,24 +130,11 @@ export function UsersTab() {
             <SkeletonText lines={3} />
           </div>
         ) : users.isError ? (
-          <ErrorState title="Could not load users" error={users.error} onRetry={() => void users.refetch()} retrying={users.isFetching} />
+          <QueryError title="Could not load users" query={users} />
         ) : users.data.users.length === 0 ? (
           <EmptyState title="No users yet" description="Add the first person below." />
         ) : (
-          <DataTable
-            caption="Users"
-            data-testid="users-table"
-            head={
-              <tr>
-                <Th>Username</Th>
-                <Th>Role</Th>
-                <Th>Added</Th>
-                <Th className="text-right">
-                  <span className="sr-only">Actions</span>
-                </Th>
-              </tr>
-            }
-          >
+          <DataTable caption="Users" data-testid="users-table" columns={["Username", "Role", "Added", ACTIONS_COLUMN]}>
             {users.data.users.map((u) => {
               const self = u.username === me?.username;
               return (
@@ -188,11 +146,7 @@ export function UsersTab() {
                   <Td>
                     <RoleBadge role={u.role} />
                   </Td>
-                  <Td className="whitespace-nowrap text-zinc-600 dark:text-zinc-400">
-                    <time dateTime={u.createdAt} title={formatDateTime(u.createdAt)}>
-                      {formatRelative(u.createdAt, now)}
-                    </time>
-                  </Td>
+                  <TimeTd at={u.createdAt} now={now} />
                   <Td className="text-right">
                     <ConfirmButton
                       label="Remove"

@@ -1,17 +1,18 @@
 "use client";
 // Settings › YAML: edit config.yaml directly, validated as you type; Save stays disabled while it is invalid.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { Badge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { CodeEditor, type CodeEditorHandle } from "~/components/code-editor";
-import { ErrorState } from "~/components/error-state";
+import { QueryError } from "~/components/error-state";
 import { errorMessage, errorProblems, problemText, type Problem } from "~/components/errors";
 import { Notice } from "~/components/notice";
 import { Skeleton } from "~/components/skeleton";
 import { Spinner } from "~/components/spinner";
 import { useTRPC } from "~/components/trpc";
 import { useDebounced } from "~/components/use-debounced";
+import { useConfigChanged } from "./use-config-changed";
 
 function ProblemList({ problems, onGoTo }: { problems: Problem[]; onGoTo: (line: number) => void }) {
   return (
@@ -38,7 +39,7 @@ function ProblemList({ problems, onGoTo }: { problems: Problem[]; onGoTo: (line:
 /** The YAML editor tab. */
 export function YamlTab({ readOnly }: { readOnly: boolean }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const configChanged = useConfigChanged();
   const config = useQuery(trpc.config.get.queryOptions());
   const [text, setText] = useState<string | null>(null);
   const [original, setOriginal] = useState<string | null>(null);
@@ -77,11 +78,7 @@ export function YamlTab({ readOnly }: { readOnly: boolean }) {
         setSavedAt(Date.now());
         setSaveProblems([]);
         setSaveError(null);
-        await Promise.all([
-          queryClient.invalidateQueries({ queryKey: trpc.config.get.queryKey() }),
-          queryClient.invalidateQueries({ queryKey: trpc.system.info.queryKey() }),
-          queryClient.invalidateQueries({ queryKey: trpc.events.list.queryKey() }),
-        ]);
+        await configChanged();
       },
       onError: (err) => {
         setSaveProblems(errorProblems(err));
@@ -104,7 +101,7 @@ export function YamlTab({ readOnly }: { readOnly: boolean }) {
     );
   }
   if (config.isError) {
-    return <ErrorState title="Could not load the configuration" error={config.error} onRetry={() => void config.refetch()} retrying={config.isFetching} />;
+    return <QueryError title="Could not load the configuration" query={config} />;
   }
 
   const dropIns = config.data.sources.filter((s) => s.includes("config.d"));
@@ -173,7 +170,7 @@ export function YamlTab({ readOnly }: { readOnly: boolean }) {
           {checking ? "" : statusText}
         </p>
         {validation.isError && !checking && (
-          <ErrorState title="Could not check the file" error={validation.error} onRetry={() => void validation.refetch()} retrying={validation.isFetching} />
+          <QueryError title="Could not check the file" query={validation} />
         )}
         {!checking && problems.length > 0 && (
           <div className="rounded-lg border border-red-200 bg-red-50 p-4 dark:border-red-900/60 dark:bg-red-950/40">

@@ -41,6 +41,25 @@ export async function tempRoot(files: Record<string, string> = {}): Promise<stri
   return root;
 }
 
+/** The guide's network section, indented under `maculaos:`: DHCP on eth0, with the guide's commented static-IP example. */
+export const GUIDE_NETWORK = `  network:
+    interfaces:
+      - name: eth0
+        dhcp: true
+      # Static IP example:
+      # - name: eth0
+      #   address: 192.168.1.100/24
+      #   gateway: 192.168.1.1
+`;
+
+/** The start of the guide's mesh section, indented under `maculaos:`: realm, role (with its trailing comment) and one bootstrap node. */
+export const GUIDE_MESH = `  mesh:
+    realm: io.mycompany
+    role: peer              # peer | gateway | bootstrap
+    bootstrap_nodes:
+      - bootstrap.macula.io:4433
+`;
+
 /** Root-relative path of the main config file. */
 export const CONFIG = "var/lib/maculaos/config.yaml";
 /** Root-relative path of a drop-in. */
