@@ -1,10 +1,10 @@
 // The system layer as one object: device root and paths, database, config, accounts, events and jobs.
 // The server, the CLI's tests and the scheduler all get it from openSystem(); nothing here reads process.env.
-import { mkdir } from "node:fs/promises";
 import { Accounts } from "./accounts/accounts";
 import { ConfigService } from "./config/service";
 import { openDatabase, type Db } from "./db/client";
 import { EventLog } from "./events/events";
+import { ensureDir } from "./host/files";
 import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/device";
 import { devicePaths, type DevicePaths } from "./host/paths";
 import { JobRunner } from "./jobs/jobs";
@@ -41,8 +41,8 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
   let paths = devicePaths(opts.root);
   const kind = deviceKind(paths);
   if (kind === "development") paths = await ensureDevelopmentDevice(opts.root, opts.version);
-  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
+  await ensureDir(paths.dataDir, 0o700);
+  await ensureDir(paths.runDir, 0o700);
   const { db, applied } = await openDatabase(paths.db, opts.migrationsDir);
   if (applied.length) opts.log.info("database migrated", { applied });
   const events = new EventLog(db);

@@ -1,8 +1,7 @@
 // Loading the configuration: config.yaml, then config.d/*.yaml merged on top, then ${VAR} substitution, then validation.
-import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Document, isNode, LineCounter, parseDocument } from "yaml";
-import { AppError } from "../errors";
+import { listDir, readTextIfExists } from "../host/files";
 import { devicePaths } from "../host/paths";
 import { type ConfigProblem, configError, issueMessage, issuesToProblems, type Locator, problemAt, yamlProblems } from "./errors";
 import { configFileSchema, type MaculaConfig } from "./schema";
@@ -35,25 +34,12 @@ export function parseSource(text: string, file: string): ConfigSource {
   return { file, doc: parseDocument(text, { lineCounter: lines }), lines };
 }
 
-/** Reads a file's text; undefined when it does not exist, IO_FAILED on any other error. */
-export async function readConfigText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new AppError("IO_FAILED", `cannot read ${file}: ${(cause as Error).message}`, { cause });
-  }
-}
-
 /** Parses the drop-ins `<root>/var/lib/maculaos/config.d/*.yaml` in lexical order (hidden files are skipped). */
 export async function readDropIns(root: string): Promise<ConfigSource[]> {
   const dir = devicePaths(root).configDropins;
-  const names = await readdir(dir).catch((cause: NodeJS.ErrnoException) => {
-    if (cause.code === "ENOENT") return [];
-    throw new AppError("IO_FAILED", `cannot read ${dir}: ${cause.message}`, { cause });
-  });
+  const names = await listDir(dir);
   const files = names.filter((n) => n.endsWith(".yaml") && !n.startsWith(".")).sort().map((n) => join(dir, n));
-  return Promise.all(files.map(async (f) => parseSource((await readConfigText(f)) ?? "", f)));
+  return Promise.all(files.map(async (f) => parseSource((await readTextIfExists(f)) ?? "", f)));
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -128,7 +114,7 @@ export function validateConfigText(text: string, options: { env: ConfigContext["
 /** Loads `<root>/var/lib/maculaos/config.yaml` (missing = all defaults) with its drop-ins; throws INVALID_CONFIG listing every problem. */
 export async function loadConfig(ctx: ConfigContext): Promise<LoadedConfig> {
   const file = devicePaths(ctx.root).config;
-  const text = await readConfigText(file);
+  const text = await readTextIfExists(file);
   const sources = [...(text === undefined ? [] : [parseSource(text, file)]), ...(await readDropIns(ctx.root))];
   const result = evaluate(sources, ctx.env);
   if (!result.ok) throw configError(result.problems);

@@ -6,7 +6,8 @@ import { isAppError } from "../errors";
 import type { EventLog } from "../events/events";
 import type { Logger } from "../logging/logger";
 import { devicePaths } from "../host/paths";
-import { readConfigText, validateConfigText, type ConfigContext } from "./load";
+import { readTextIfExists } from "../host/files";
+import { validateConfigText, type ConfigContext } from "./load";
 import type { MaculaConfig } from "./schema";
 import { ConfigStore } from "./store";
 import { getConfigValue, parseCliValue, type ConfigEntry } from "./write";
@@ -41,7 +42,7 @@ export class ConfigService {
 
   /** The config.yaml text as on disk (empty when absent) and the configuration in force. */
   async snapshot(): Promise<{ yaml: string; config: MaculaConfig; sources: string[]; problem: string | null }> {
-    const yaml = (await readConfigText(devicePaths(this.store.ctx.root).config)) ?? "";
+    const yaml = (await readTextIfExists(devicePaths(this.store.ctx.root).config)) ?? "";
     return { yaml, config: this.current(), sources: this.store.sources(), problem: this.problem };
   }
 

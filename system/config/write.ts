@@ -1,5 +1,4 @@
 // Reading and changing single values, and saving the config file: validate the result first, then write atomically.
-import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { CST, isScalar, Parser, parseDocument } from "yaml";
@@ -7,8 +6,9 @@ import type { z } from "zod";
 import { AppError } from "../errors";
 import { devicePaths } from "../host/paths";
 import { writeFileAtomic } from "../host/atomic-write";
+import { ensureDir, readTextIfExists } from "../host/files";
 import { configError, yamlProblems } from "./errors";
-import { type ConfigContext, evaluate, type LoadedConfig, parseSource, readConfigText, readDropIns } from "./load";
+import { type ConfigContext, evaluate, type LoadedConfig, parseSource, readDropIns } from "./load";
 import { configSchema, type MaculaConfig } from "./schema";
 
 /** One change for setConfigValues: a dotted key and its new value (undefined removes the key). */
@@ -113,9 +113,7 @@ export async function saveConfigText(ctx: ConfigContext, text: string): Promise<
   const sources = [parseSource(text, file), ...(await readDropIns(ctx.root))];
   const result = evaluate(sources, ctx.env);
   if (!result.ok) throw configError(result.problems);
-  await mkdir(dirname(file), { recursive: true }).catch((cause: Error) => {
-    throw new AppError("IO_FAILED", `cannot create ${dirname(file)}: ${cause.message}`, { cause });
-  });
+  await ensureDir(dirname(file));
   await writeFileAtomic(file, text);
   return { config: result.config, sources: sources.map((s) => s.file) };
 }
@@ -123,7 +121,7 @@ export async function saveConfigText(ctx: ConfigContext, text: string): Promise<
 /** Changes values in config.yaml keeping the user's comments and layout; the result is validated before it is written. */
 export async function setConfigValues(ctx: ConfigContext, entries: readonly ConfigEntry[]): Promise<LoadedConfig> {
   const file = devicePaths(ctx.root).config;
-  let text = (await readConfigText(file)) ?? "";
+  let text = (await readTextIfExists(file)) ?? "";
   const errors = parseDocument(text).errors;
   if (errors.length) throw configError(yamlProblems(errors, file));
   for (const { key, value } of entries) text = setInText(text, ["maculaos", ...parseKey(key)], value, key);
