@@ -14,12 +14,6 @@ export function errorCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-/** True when the error is a tRPC error with one of the given codes. */
-export function hasCode(err: unknown, ...codes: string[]): boolean {
-  const code = errorCode(err);
-  return code !== undefined && codes.includes(code);
-}
-
 /** `s` with its first letter capitalised (server messages start lowercase). */
 export function sentence(s: string): string {
   return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;

@@ -19,8 +19,6 @@ const context = createTRPCContext<AppRouter>();
 export const TRPCProvider = context.TRPCProvider;
 /** The typed options proxy: `useQuery(useTRPC().system.info.queryOptions())`. */
 export const useTRPC = context.useTRPC;
-/** The raw typed tRPC client, for imperative calls. */
-export const useTRPCClient = context.useTRPCClient;
 
 /** Paths where an UNAUTHORIZED answer is expected and must not bounce to /login. */
 const NO_AUTH_REDIRECT = ["/login", "/setup"];

@@ -223,10 +223,6 @@ export const configFileSchema = z.strictObject(
 
 /** The parsed configuration with every default filled in (the contents of `maculaos:`). */
 export type MaculaConfig = z.output<typeof configSchema>;
-/** One network interface after parsing: DHCP, or static with address, gateway and DNS servers. */
-export type NetworkInterface = MaculaConfig["network"]["interfaces"][number];
-/** One alert rule. */
-export type AlertRule = MaculaConfig["alerts"][number];
 
 /** The configuration of a device with no config file: all defaults. */
 export const defaultConfig = (): MaculaConfig => configFileSchema.parse({}).maculaos;
