@@ -1,7 +1,8 @@
 // The CLI's connection to the appliance: the root-only unix socket by default, or --host URL with --token T.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { EventSource } from "eventsource";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { AppRouter } from "~/server/root";
 
@@ -23,9 +24,18 @@ export function connect(target: Target) {
   const viaSocket = !target.host;
   const dispatcher = viaSocket ? new Agent({ connect: { socketPath: target.socket } }) : undefined;
   const url = viaSocket ? "http://localhost/api/trpc" : `${target.host!.replace(/\/+$/, "")}/api/trpc`;
+  const auth: Record<string, string> = target.token ? { authorization: `Bearer ${target.token}` } : {};
   const fetchImpl = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
+  // Subscriptions (a job's live progress) arrive as server-sent events over the same socket or host.
+  const sseFetch = (input: string | URL, init?: RequestInit) => fetchImpl(String(input), { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth } });
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url, fetch: fetchImpl, headers: () => (target.token ? { authorization: `Bearer ${target.token}` } : {}) })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url, EventSource, eventSourceOptions: { fetch: sseFetch } as never }),
+        false: httpLink({ url, fetch: fetchImpl, headers: () => auth }),
+      }),
+    ],
   });
 }
 

@@ -6,9 +6,10 @@ import { connect, defaultSocket, describeError, type Target } from "./client";
 import { UsageError, type Command } from "./command";
 import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
+import { jobs } from "./commands/jobs";
 
 declare const __VERSION__: string | undefined;
-const COMMANDS: Command[] = [info, setupCode, config];
+const COMMANDS: Command[] = [info, setupCode, config, jobs];
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

@@ -104,8 +104,8 @@ export class JobRunner extends EventEmitter<{ update: [JobView] }> {
     return (await this.db.job.findMany({ orderBy: { createdAt: "desc" }, take: limit })) as JobView[];
   }
 
-  /** Yields the job's state now and at every change until it finishes. */
-  async *follow(id: string, signal?: AbortSignal): AsyncGenerator<JobView> {
+  /** The job's state now and at every change until it finishes; NOT_FOUND before any streaming for an unknown job. */
+  async follow(id: string, signal?: AbortSignal): Promise<AsyncGenerator<JobView>> {
     const queue: JobView[] = [];
     let wake: (() => void) | undefined;
     const onUpdate = (j: JobView) => {
@@ -113,21 +113,33 @@ export class JobRunner extends EventEmitter<{ update: [JobView] }> {
       queue.push(j);
       wake?.();
     };
-    this.on("update", onUpdate);
     const onAbort = () => wake?.();
+    this.on("update", onUpdate);
     signal?.addEventListener("abort", onAbort);
-    try {
-      let current = await this.get(id);
-      yield current;
-      while (current.state === "running" && !signal?.aborted) {
-        if (queue.length === 0) await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-        const next = queue.splice(0).at(-1);
-        if (next) yield (current = next);
-      }
-    } finally {
+    const stop = () => {
       this.off("update", onUpdate);
       signal?.removeEventListener("abort", onAbort);
+    };
+    let first: JobView;
+    try {
+      first = await this.get(id);
+    } catch (e) {
+      stop();
+      throw e;
     }
+    return (async function* () {
+      try {
+        let current = first;
+        yield current;
+        while (current.state === "running" && !signal?.aborted) {
+          if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          const next = queue.splice(0).at(-1);
+          if (next) yield (current = next);
+        }
+      } finally {
+        stop();
+      }
+    })();
   }
 }

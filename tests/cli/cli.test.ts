@@ -140,3 +140,42 @@ describe("over --host with a token", () => {
     expect((await maculaos(t.root, ["info", "--host", t.url])).code).toBe(2);
   });
 });
+
+describe("jobs", () => {
+  /** Starts `maculaos jobs follow ID` and resolves with its result. */
+  const follow = (id: string, args: string[] = []) => maculaos(t.root, ["jobs", "follow", id, ...args]);
+
+  it("follows a job's live progress to success, line by line when not on a terminal", async () => {
+    let step: (fraction: number, message: string) => void = () => undefined;
+    let finish: () => void = () => undefined;
+    const job = await t.app.sys.jobs.start("backup", "/mnt/usb/backup.tar.gz", "root", (c) => {
+      step = (f, m) => c.progress(f, m);
+      return new Promise<string>((r) => (finish = () => r("3 files, 12 KiB")));
+    });
+    const running = follow(job.id);
+    await new Promise((r) => setTimeout(r, 700));
+    step(0.5, "archiving /var/lib/maculaos");
+    await new Promise((r) => setTimeout(r, 300));
+    finish();
+    const r = await running;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/backup \/mnt\/usb\/backup\.tar\.gz \[=+> +\]  50% archiving \/var\/lib\/maculaos/);
+    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/\[=+\] 100% 3 files, 12 KiB$/);
+    const list = await maculaos(t.root, ["jobs", "--json"]);
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({ id: job.id, state: "succeeded" });
+  });
+
+  it("exits 1 with the reason when the job fails, and for an unknown job", async () => {
+    const job = await t.app.sys.jobs.start("restore", "b.tar.gz", "root", async () => {
+      await new Promise((r) => setTimeout(r, 800));
+      throw new Error("not enough space (needs 5 GB, has 1 GB)");
+    });
+    const r = await follow(job.id, ["--json"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!)).toMatchObject({ state: "failed", error: "not enough space (needs 5 GB, has 1 GB)" });
+    const missing = await follow("no-such-job");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no job no-such-job/);
+  });
+});

@@ -39,7 +39,7 @@ describe("jobs", () => {
     });
     const seen: JobView[] = [];
     const following = (async () => {
-      for await (const j of jobs.follow(job.id)) {
+      for await (const j of await jobs.follow(job.id)) {
         seen.push(j);
         if (j.progress >= 0.5 && j.state === "running") steps[0]!.open();
         if (j.progress >= 0.9 && j.state === "running") steps[1]!.open();
@@ -60,7 +60,7 @@ describe("jobs", () => {
     });
     await expect(jobs.start("restore", "x", "admin", async () => undefined)).rejects.toThrow(/already running/);
     g.open();
-    for await (const _ of jobs.follow(job.id));
+    for await (const _ of await jobs.follow(job.id));
     expect(await jobs.get(job.id)).toMatchObject({ state: "failed", error: "not enough space (needs 5 GB, has 1 GB)" });
     expect((await events.list(1))[0]).toMatchObject({ action: "restore", outcome: "failed" });
   });
@@ -77,7 +77,7 @@ describe("jobs", () => {
     const ac = new AbortController();
     const done = (async () => {
       let n = 0;
-      for await (const _ of jobs.follow(job.id, ac.signal)) n++;
+      for await (const _ of await jobs.follow(job.id, ac.signal)) n++;
       return n;
     })();
     ac.abort();
