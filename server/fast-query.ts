@@ -1,7 +1,7 @@
-// A fast path for the API's commonest request: one unbatched query over GET (the dashboard's polls, `maculaos info`).
-// tRPC's HTTP adapter turns each Node request into a Fetch Request and back, about 1 ms of CPU a call; this runs the
-// same procedure through the router's caller, with the same context, and writes the same JSON envelope and status.
-// Anything else (batches, POSTs, subscriptions) goes to tRPC's adapter.
+// The API's HTTP front: which method may call what, and a fast path for the commonest request, one unbatched query
+// over GET (the dashboard's polls, `maculaos info`). tRPC's HTTP adapter turns each Node request into a Fetch Request
+// and back, about 1 ms of CPU a call; the fast path runs the same procedure through the router's caller, with the same
+// context, and writes the same JSON envelope and status. Anything else (batches, POSTs, subscriptions) goes to tRPC.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { getErrorShape, getHTTPStatusCodeFromError, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
@@ -14,6 +14,26 @@ const procedures = appRouter._def.procedures as unknown as Procedures;
 function send(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(json), Vary: "trpc-accept" }).end(json);
+}
+
+function sendError(res: ServerResponse, cause: unknown, path: string, input: unknown, ctx: Context | undefined): TRPCError {
+  const error = getTRPCErrorFromUnknown(cause);
+  const shape = getErrorShape({ config: appRouter._def._config, error, type: "query", path, input, ctx });
+  send(res, getHTTPStatusCodeFromError(error), { error: shape });
+  return error;
+}
+
+/**
+ * Refuses, with 405, a GET that names a mutation (alone or in a batch) and returns true. The browser sends queries as
+ * POST (method override, so large inputs fit), which makes tRPC accept a query over either method; a mutation must
+ * never run from a GET, where the CSRF check for mutations would not see it as one.
+ */
+export function refuseMutationOverGet(req: IncomingMessage, res: ServerResponse, pathList: string): boolean {
+  if (req.method !== "GET") return false;
+  const path = pathList.split(",").find((p) => procedures[p]?._def.type === "mutation");
+  if (path === undefined) return false;
+  sendError(res, new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: `${path} changes state: send it as POST` }), path, undefined, undefined);
+  return true;
 }
 
 /** Serves `req` when it is a single GET query and returns true; false leaves it to tRPC's adapter. */
@@ -32,10 +52,7 @@ export async function fastQuery(req: IncomingMessage, res: ServerResponse, url: 
     const call = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], createCaller(ctx)) as (i: unknown) => Promise<unknown>;
     send(res, 200, { result: { data: await call(input) } });
   } catch (cause) {
-    const error = getTRPCErrorFromUnknown(cause);
-    onError({ error, path });
-    const shape = getErrorShape({ config: appRouter._def._config, error, type: "query", path, input, ctx });
-    send(res, getHTTPStatusCodeFromError(error), { error: shape });
+    onError({ error: sendError(res, cause, path, input, ctx), path });
   }
   return true;
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { setupPending } from "~/system/setup/setup";
 import type { System } from "~/system/system";
-import { fastQuery } from "./fast-query";
+import { fastQuery, refuseMutationOverGet } from "./fast-query";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
 
@@ -65,6 +65,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
     if (path.startsWith(API_PREFIX)) {
       const url = new URL(path, "http://local");
       const procedure = url.pathname.slice(API_PREFIX.length);
+      if (refuseMutationOverGet(req, res, procedure)) return;
       return void fastQuery(req, res, url, procedure, () => createHttpContext(sys, req, res), onError).then(
         (served) => served || api(req, res),
         (error) => log.error("request failed", { path, error }),

@@ -99,6 +99,14 @@ describe("cross-origin protection", () => {
     expect((await admin.query<{ value: string[] }>("config.getKey", { key: "ntp.servers" })).body.result?.data.value).toEqual(["pool.ntp.org"]);
   });
 
+  it.each([["alone", "config.set"], ["in a batch", "auth.me,config.set"]])("never runs a mutation sent as GET (%s), even with a session cookie", async (_name, path) => {
+    const entries = { entries: [{ key: "hostname", value: "hijacked" }] };
+    const input = path.includes(",") ? { 0: undefined, 1: entries } : entries;
+    const r = await admin.query(`${path}${path.includes(",") ? "?batch=1" : ""}`, input, { origin: null, "x-maculaos-csrf": null });
+    expect(r.status).toBe(405);
+    expect((await admin.query<{ value: string }>("config.getKey", { key: "hostname" })).body.result?.data.value).toBe("edge-node-01");
+  });
+
   it("accepts the same mutation from the same origin", async () => {
     expect((await admin.mutate("config.set", input)).status).toBe(200);
     expect((await admin.query<{ value: string[] }>("config.getKey", { key: "ntp.servers" })).body.result?.data.value).toEqual(["time.example.org"]);
