@@ -1,8 +1,8 @@
-// The app router: every area's procedures under one tree, and a server-side caller factory.
+// The app router: every area's procedures under one tree.
 import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
 import { configRouter } from "./routers/config";
 import { eventsRouter, healthRouter, jobsRouter, setupRouter, systemRouter } from "./routers/system";
-import { createCallerFactory, router } from "./trpc";
+import { router } from "./trpc";
 
 /** The whole API. */
 export const appRouter = router({
@@ -19,6 +19,3 @@ export const appRouter = router({
 
 /** The API's type, imported (type-only) by the UI and the CLI. */
 export type AppRouter = typeof appRouter;
-
-/** Calls procedures in-process (tests, the scheduler). */
-export const createCaller = createCallerFactory(appRouter);

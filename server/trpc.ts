@@ -128,8 +128,6 @@ const base = t.procedure.use(async ({ ctx, type, next }) => {
 
 /** Router factory. */
 export const router = t.router;
-/** Server-side caller factory. */
-export const createCallerFactory = t.createCallerFactory;
 /** Answers without a session: login, setup and the health probe only. */
 export const publicProcedure = base;
 /** Needs a session, an API token or the root socket. */
