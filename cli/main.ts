@@ -61,19 +61,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return 2;
   }
   const target: Target = { host: (flags.host as string | undefined) ?? env.MACULAOS_HOST, token: (flags.token as string | undefined) ?? env.MACULAOS_TOKEN, socket: defaultSocket(env) };
+  if (target.host && !/^https?:\/\/[^/]+/.test(target.host)) {
+    err(`maculaos: --host needs a URL like http://node.local:9090, not ${target.host}`);
+    return 2;
+  }
   if (target.host && !target.token) {
     err("maculaos: --host needs --token T (or MACULAOS_TOKEN); an admin makes tokens on the dashboard under Settings");
     return 2;
   }
   try {
-    return await command.run({ api: connect(target), args: parsed.positionals.slice(1), flags, json: Boolean(flags.json), out, readFile: (p) => readFile(p, "utf8") });
+    return await command.run({ api: connect(target), args: parsed.positionals.slice(1), flags, json: Boolean(flags.json), out, readFile: (p) => readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${p}: ${e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.message}`);
+      }) });
   } catch (e) {
     if (e instanceof UsageError) {
       err(`maculaos ${command.name}: ${e.message}\nusage: ${command.usage}`);
-      return 2;
-    }
-    if ((e as NodeJS.ErrnoException).code === "ENOENT" && (e as NodeJS.ErrnoException).path) {
-      err(`maculaos ${command.name}: no such file ${(e as NodeJS.ErrnoException).path}`);
       return 2;
     }
     const { message, exit } = describeError(e, target);

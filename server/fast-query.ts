@@ -24,13 +24,19 @@ function sendError(res: ServerResponse, cause: unknown, path: string, input: unk
 }
 
 /**
- * Refuses, with 405, a GET that names a mutation (alone or in a batch) and returns true. The browser sends queries as
- * POST (method override, so large inputs fit), which makes tRPC accept a query over either method; a mutation must
- * never run from a GET, where the CSRF check for mutations would not see it as one.
+ * Refuses, with 405, a GET that names a mutation (alone or in a batch) and returns true. tRPC 11.22 already refuses
+ * these; this keeps the rule ours (the CSRF check only guards calls of type mutation) whatever tRPC's method-override
+ * handling does in another version.
  */
 export function refuseMutationOverGet(req: IncomingMessage, res: ServerResponse, pathList: string): boolean {
   if (req.method !== "GET") return false;
-  const path = pathList.split(",").find((p) => procedures[p]?._def.type === "mutation");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathList);
+  } catch {
+    return false; // tRPC answers a path it cannot decode with its own error
+  }
+  const path = decoded.split(",").find((p) => procedures[p]?._def.type === "mutation");
   if (path === undefined) return false;
   sendError(res, new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: `${path} changes state: send it as POST` }), path, undefined, undefined);
   return true;

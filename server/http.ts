@@ -29,6 +29,10 @@ const SECURITY_HEADERS: Record<string, string> = {
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "same-origin",
 };
+/** Largest request body the API reads (a whole config.yaml is at most 1 MB); larger ones get 413 before parsing. */
+const MAX_BODY = 2 * 1024 * 1024;
+/** Most calls in one batched request; the browser's batch link uses the same limit. */
+const MAX_BATCH = 10;
 const PUBLIC_ASSET = /^\/(_next\/|favicon\.ico$|icon\.|robots\.txt$)/;
 const API_PREFIX = "/api/trpc/";
 
@@ -37,8 +41,7 @@ function redirect(res: ServerResponse, location: string): void {
 }
 
 /** Decides where a page request may go: the wizard while setup is pending, the login page without a session. */
-async function routePage(sys: System, pages: PageHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://local");
+async function routePage(sys: System, pages: PageHandler, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname;
   if (PUBLIC_ASSET.test(path)) return pages.handle(req, res);
   const inSetup = path === "/setup" || path.startsWith("/setup/");
@@ -56,14 +59,21 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string | undefined }) => {
     if (error.code === "INTERNAL_SERVER_ERROR") log.error("procedure failed", { path, error: error.cause ?? error.message });
   };
-  const api = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, allowMethodOverride: true, createContext: ({ req, res }) => createHttpContext(sys, req, res), onError });
-  const socketApi = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, createContext: () => createSocketContext(sys), onError });
+  const limits = { maxBodySize: MAX_BODY, maxBatchSize: MAX_BATCH };
+  const api = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, allowMethodOverride: true, ...limits, createContext: ({ req, res }) => createHttpContext(sys, req, res), onError });
+  const socketApi = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, ...limits, createContext: () => createSocketContext(sys), onError });
 
   const http = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const path = req.url ?? "/";
+    let url: URL;
+    try {
+      url = new URL(path, "http://local");
+    } catch {
+      return void res.writeHead(400, { "Content-Type": "text/plain" }).end("bad request URL\n");
+    }
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) return void res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end("request body too large\n");
     if (path.startsWith(API_PREFIX)) {
-      const url = new URL(path, "http://local");
       const procedure = url.pathname.slice(API_PREFIX.length);
       if (refuseMutationOverGet(req, res, procedure)) return;
       return void fastQuery(req, res, url, procedure, () => createHttpContext(sys, req, res), onError).then(
@@ -72,7 +82,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
       );
     }
     if (!opts.pages) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
-    routePage(sys, opts.pages, req, res).catch((error) => {
+    routePage(sys, opts.pages, req, res, url).catch((error) => {
       log.error("page failed", { path, error });
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" }).end("internal error\n");
     });

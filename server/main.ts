@@ -13,7 +13,13 @@ import { parseEnv } from "./env";
 setFlagsFromString("--liftoff-only");
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const env = parseEnv();
+let env: ReturnType<typeof parseEnv>;
+try {
+  env = parseEnv();
+} catch (error) {
+  process.stderr.write(`maculaos: ${(error as Error).message}\n`);
+  process.exit(2);
+}
 const log = createLogger("maculaos", env.MACULAOS_LOG_LEVEL);
 const version = (JSON.parse(readFileSync(join(appDir, "package.json"), "utf8")) as { version: string }).version;
 

@@ -24,13 +24,16 @@ export interface Context {
   clearSession(): void;
 }
 
-function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
+/** Our session cookie's value; other cookies (a service on another port may set any) are never decoded. */
+function sessionCookie(header: string | undefined): string | undefined {
   for (const part of (header ?? "").split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0) out.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return /^[A-Za-z0-9_-]{1,200}$/.test(value) ? value : undefined;
+    }
   }
-  return out;
+  return undefined;
 }
 
 function cookie(value: string, maxAge: number, secure: boolean): string {
@@ -47,7 +50,7 @@ export function expectedOrigin(req: IncomingMessage): string | null {
 
 /** The principal a browser request's session cookie belongs to, or null. */
 export async function principalFromCookie(sys: System, req: IncomingMessage): Promise<Principal | null> {
-  const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  const token = sessionCookie(req.headers.cookie);
   return token ? sys.accounts.resolveSession(token) : null;
 }
 
@@ -96,6 +99,9 @@ const CODE_MAP: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
 /** Converts a domain or validation error into the AppError the API reports. */
 function toAppError(cause: unknown): AppError | null {
   if (cause instanceof AppError) return cause;
+  const prismaCode = (cause as { code?: unknown } | null)?.code;
+  if (prismaCode === "P2002") return new AppError("CONFLICT", "it already exists (changed at the same moment by another request)");
+  if (prismaCode === "P2025") return new AppError("NOT_FOUND", "it no longer exists (changed at the same moment by another request)");
   if (cause instanceof z.ZodError) {
     const problems = cause.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     return new AppError("INVALID_INPUT", problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join("; "), { details: { problems } });

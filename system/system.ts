@@ -48,6 +48,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
   const events = new EventLog(db);
   const config = await ConfigService.open({ root: opts.root, env: opts.env, events, log: opts.log.child("config") });
   const jobs = new JobRunner(db, events);
+  jobs.on("error", (error) => opts.log.error("a job ended but its end could not be recorded", { error }));
   const interrupted = await jobs.recoverInterrupted();
   if (interrupted) opts.log.warn("jobs interrupted by the last shutdown were marked failed", { count: interrupted });
   return {

@@ -1,5 +1,5 @@
 // `maculaos info` and `maculaos setup-code`.
-import type { Command } from "../command";
+import { UsageError, type Command } from "../command";
 import { bytes, duration, json, keyValues } from "../format";
 
 /** `maculaos info`: the node's facts. */
@@ -7,7 +7,8 @@ export const info: Command = {
   name: "info",
   usage: "maculaos info [--json]",
   summary: "System information: hostname, version, active slot, uptime, resources, mesh role and realm",
-  async run({ api, json: asJson, out }) {
+  async run({ api, args, json: asJson, out }) {
+    if (args.length) throw new UsageError("info takes no arguments");
     const i = await api.system.info.query();
     if (asJson) return out(json(i)), 0;
     const pct = (used: number, total: number) => `${bytes(used)} of ${bytes(total)} (${total ? Math.round((used / total) * 100) : 0}%)`;
@@ -34,7 +35,8 @@ export const setupCode: Command = {
   name: "setup-code",
   usage: "maculaos setup-code [--json]",
   summary: "Print the one-time code the setup wizard asks for (root on the node only)",
-  async run({ api, json: asJson, out }) {
+  async run({ api, args, json: asJson, out }) {
+    if (args.length) throw new UsageError("setup-code takes no arguments");
     const { code } = await api.setup.code.query();
     out(asJson ? json({ code }) : code);
     return 0;

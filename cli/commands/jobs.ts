@@ -50,6 +50,7 @@ export const jobs: Command = {
     const [sub = "list", id, ...rest] = ctx.args;
     if (sub === "follow") {
       if (!id || rest.length) throw new UsageError("jobs follow takes one job ID");
+      await ctx.api.jobs.get.query({ id }); // a plain call first: "not running" and "no such job" fail clearly here
       return followJob(ctx, id);
     }
     if (sub !== "list" || id) throw new UsageError(`unknown jobs subcommand ${sub}`);

@@ -88,19 +88,18 @@ export class Accounts {
       throw new AppError("CONFLICT", "the last admin cannot be removed");
     }
     if (actor.userId === id) throw new AppError("CONFLICT", "you cannot remove your own account");
-    await this.db.user.delete({ where: { id } });
+    await this.db.$transaction([this.db.apiToken.deleteMany({ where: { createdBy: user.username } }), this.db.user.delete({ where: { id } })]);
     this.forget();
-    await this.events.record({ actor: actorOf(actor), action: "user.remove", target: user.username, outcome: "ok" });
+    await this.events.record({ actor: actorOf(actor), action: "user.remove", target: user.username, outcome: "ok", detail: "their sessions and API tokens were revoked" });
   }
 
   /** Checks a password (throttled per address and per user) and opens a session; returns its token. */
   async login(username: string, password: string, address: string): Promise<{ token: string; principal: Principal; expiresAt: Date }> {
     const keys = [`addr:${address}`, `user:${username}`];
-    this.throttle.check(...keys);
+    this.throttle.attempt(...keys);
     const user = await this.db.user.findUnique({ where: { username } });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) {
-      this.throttle.fail(...keys);
       await this.events.record({ actor: address, action: "auth.login", target: username, outcome: "failed", detail: "wrong username or password" });
       throw new AppError("UNAUTHENTICATED", "wrong username or password");
     }
@@ -208,7 +207,7 @@ export class Accounts {
     const now = Date.now();
     if (id !== undefined && now - (this.tokenUse.get(id) ?? 0) > 60_000) {
       this.tokenUse.set(id, now);
-      await this.db.apiToken.update({ where: { id }, data: { lastUsedAt: new Date(now) } });
+      await this.db.apiToken.updateMany({ where: { id }, data: { lastUsedAt: new Date(now) } });
     }
     return principal;
   }

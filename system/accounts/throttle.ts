@@ -19,6 +19,16 @@ export class Throttle {
     return list;
   }
 
+  /**
+   * Counts one attempt against each key, or throws RATE_LIMITED (with the wait in seconds) when any key is already at
+   * the limit. Counting before the slow check means concurrent attempts cannot all slip under the limit; a success
+   * calls clear().
+   */
+  attempt(...keys: string[]): void {
+    this.check(...keys);
+    this.fail(...keys);
+  }
+
   /** Throws RATE_LIMITED with the wait in seconds when any key is over the limit. */
   check(...keys: string[]): void {
     for (const key of keys) {

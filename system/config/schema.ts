@@ -109,7 +109,7 @@ const unique = <K extends string>(key: K) => (items: Array<Record<K, unknown>>, 
   items.forEach((item, i) => {
     const first = seen.get(item[key]);
     if (first === undefined) seen.set(item[key], i);
-    else ctx.addIssue({ code: "custom", path: [i, key], message: `duplicate ${key} "${String(item[key])}" (already used by item ${first})` });
+    else ctx.addIssue({ code: "custom", path: [i, key], message: `duplicate ${key}: the same as item ${first}` });
   });
 };
 

@@ -6,11 +6,57 @@ import { isAppError } from "../errors";
 import type { EventLog } from "../events/events";
 import type { Logger } from "../logging/logger";
 import { devicePaths } from "../host/paths";
+import { isMap, isSeq, parseDocument } from "yaml";
 import { readTextIfExists } from "../host/files";
 import { validateConfigText, type ConfigContext } from "./load";
 import type { MaculaConfig } from "./schema";
 import { ConfigStore } from "./store";
 import { getConfigValue, parseCliValue, type ConfigEntry } from "./write";
+
+/** Config paths that hold secrets ("*" is any list index): only admins see their values. */
+const SECRET_PATHS: readonly (readonly string[])[] = [
+  ["mesh", "wireguard", "private_key"],
+  ["registries", "*", "password"],
+];
+const HIDDEN = "********";
+
+/** Calls `visit` with each concrete path of a secret that `has` reports present, expanding "*" over list lengths. */
+function eachSecret(length: (path: (string | number)[]) => number, has: (path: (string | number)[]) => boolean, visit: (path: (string | number)[]) => void): void {
+  const walk = (pattern: readonly string[], at: (string | number)[]) => {
+    const [head, ...rest] = pattern;
+    if (head === undefined) return void (has(at) && visit(at));
+    if (head === "*") for (let i = 0; i < length(at); i++) walk(rest, [...at, i]);
+    else walk(rest, [...at, head]);
+  };
+  for (const p of SECRET_PATHS) walk(p, []);
+}
+
+/** The config with secret values replaced by "********". */
+function redactConfig(config: MaculaConfig): MaculaConfig {
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  const at = (path: (string | number)[]) => path.reduce<unknown>((o, k) => (o as Record<string | number, unknown> | undefined)?.[k], copy);
+  eachSecret(
+    (path) => (Array.isArray(at(path)) ? (at(path) as unknown[]).length : 0),
+    (path) => Boolean(at(path)),
+    (path) => ((at(path.slice(0, -1)) as Record<string | number, unknown>)[path.at(-1)!] = HIDDEN),
+  );
+  return copy as unknown as MaculaConfig;
+}
+
+/** config.yaml text with secret values replaced by "********" (comments and layout kept). */
+function redactText(text: string): string {
+  const doc = parseDocument(text);
+  const node = (path: (string | number)[]) => doc.getIn(["maculaos", ...path], true);
+  eachSecret(
+    (path) => {
+      const n = node(path);
+      return isSeq(n) ? n.items.length : 0;
+    },
+    (path) => doc.hasIn(["maculaos", ...path]) && !isMap(node(path)),
+    (path) => doc.setIn(["maculaos", ...path], HIDDEN),
+  );
+  return doc.errors.length ? "" : doc.toString();
+}
 
 /** The node's configuration: read it, check text against it, and change it with an event per change. */
 export class ConfigService {
@@ -40,15 +86,16 @@ export class ConfigService {
     return this.store.current();
   }
 
-  /** The config.yaml text as on disk (empty when absent) and the configuration in force. */
-  async snapshot(): Promise<{ yaml: string; config: MaculaConfig; sources: string[]; problem: string | null }> {
+  /** The config.yaml text as on disk (empty when absent) and the configuration in force; secrets hidden from viewers. */
+  async snapshot(viewer: Principal): Promise<{ yaml: string; config: MaculaConfig; sources: string[]; problem: string | null }> {
     const yaml = (await readTextIfExists(devicePaths(this.store.ctx.root).config)) ?? "";
-    return { yaml, config: this.current(), sources: this.store.sources(), problem: this.problem };
+    const admin = viewer.role === "admin";
+    return { yaml: admin ? yaml : redactText(yaml), config: admin ? this.current() : redactConfig(this.current()), sources: this.store.sources(), problem: this.problem };
   }
 
-  /** One value of the configuration in force by dotted key (`mesh.role`). */
-  get(key: string): unknown {
-    return getConfigValue(this.current(), key);
+  /** One value of the configuration in force by dotted key (`mesh.role`); secrets hidden from viewers. */
+  get(key: string, viewer: Principal): unknown {
+    return getConfigValue(viewer.role === "admin" ? this.current() : redactConfig(this.current()), key);
   }
 
   /** Checks a config.yaml text without writing it. */

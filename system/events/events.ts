@@ -21,6 +21,7 @@ export interface EventRecord extends Required<EventInput> {
 export class EventLog extends EventEmitter<{ event: [EventRecord] }> {
   constructor(private readonly db: Db) {
     super();
+    this.setMaxListeners(0); // live followers (dashboards, alerts) each add one
   }
 
   /** Records one event and returns it. */

@@ -31,7 +31,7 @@ export interface JobControl {
 const FLUSH_MS = 250;
 
 /** Starts jobs, persists their state, and emits `update` with each change. */
-export class JobRunner extends EventEmitter<{ update: [JobView] }> {
+export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown] }> {
   private readonly live = new Map<string, JobView>();
 
   constructor(
@@ -39,6 +39,7 @@ export class JobRunner extends EventEmitter<{ update: [JobView] }> {
     private readonly events: EventLog,
   ) {
     super();
+    this.setMaxListeners(0); // one listener per follower; many CLI and browser followers are normal
   }
 
   /** Marks jobs that were running when the last process died as failed; returns how many. */
@@ -72,7 +73,8 @@ export class JobRunner extends EventEmitter<{ update: [JobView] }> {
         }
       },
     };
-    void this.finish(job, work(control));
+    const outcome = (async () => work(control))(); // a work function that throws at once still ends the job
+    this.finish(job, outcome).catch((error: unknown) => this.emit("error", error));
     return { ...job };
   }
 

@@ -3,6 +3,7 @@
 import { randomInt, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { passwordSchema, usernameSchema, type Principal } from "../accounts/accounts";
+import { hashPassword } from "../accounts/passwords";
 import { AppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
 import type { System } from "../system";
@@ -65,11 +66,10 @@ export async function setupCode(sys: System): Promise<string> {
 export async function checkSetupCode(sys: System, code: string, address: string): Promise<{ ok: true }> {
   if (!(await setupPending(sys))) throw new AppError("FORBIDDEN", "setup is already done");
   const key = `setup:${address}`;
-  sys.accounts.throttle.check(key);
+  sys.accounts.throttle.attempt(key);
   const want = Buffer.from(await setupCode(sys));
   const got = Buffer.from(code.trim().toUpperCase());
   if (want.length !== got.length || !timingSafeEqual(want, got)) {
-    sys.accounts.throttle.fail(key);
     throw new AppError("FORBIDDEN", "wrong setup code: read it on the node's console or with `maculaos setup-code`");
   }
   sys.accounts.throttle.clear(key);
@@ -93,18 +93,34 @@ function configEntries(input: SetupInput): { key: string; value: unknown }[] {
   ];
 }
 
-/** Completes setup: writes the config (validated first), creates the admin, ends setup, opens a session. */
-export async function completeSetup(sys: System, input: SetupInput, address: string): Promise<{ token: string; expiresAt: Date; user: { username: string; role: "admin" } }> {
-  await checkSetupCode(sys, input.code, address);
-  const root: Principal = { kind: "root", name: "setup", role: "admin" };
-  await sys.config.set(configEntries(input), root);
-  await writeFileAtomic(sys.paths.hostname, `${input.hostname}\n`);
-  const user = await sys.accounts.createUser(root, input.admin.username, input.admin.password, "admin");
-  await sys.db.$transaction([
-    sys.db.meta.upsert({ where: { key: META_STATE }, create: { key: META_STATE, value: "done" }, update: { value: "done" } }),
-    sys.db.meta.deleteMany({ where: { key: META_CODE } }),
-  ]);
-  await sys.events.record({ actor: input.admin.username, action: "setup.complete", target: input.hostname, outcome: "ok", detail: `role ${input.mesh.role}, realm ${input.mesh.realm}` });
-  const session = await sys.accounts.openSession(user.id, address);
-  return { ...session, user: { username: user.username, role: "admin" } };
+const running = new WeakMap<System, Promise<unknown>>();
+
+/** Runs the setup steps of one system one at a time, so two wizards racing with the same code cannot both finish. */
+function oneAtATime<T>(sys: System, step: () => Promise<T>): Promise<T> {
+  const next = (running.get(sys) ?? Promise.resolve()).then(step, step);
+  running.set(sys, next.catch(() => undefined));
+  return next;
+}
+
+/**
+ * Completes setup: checks the code (again, inside the lock), writes the config (validated first) and the hostname,
+ * then creates the admin, ends setup and deletes the code in one transaction, and opens a session. A failure before
+ * the transaction leaves setup pending with the same code, so the wizard can simply try again.
+ */
+export function completeSetup(sys: System, input: SetupInput, address: string): Promise<{ token: string; expiresAt: Date; user: { username: string; role: "admin" } }> {
+  return oneAtATime(sys, async () => {
+    await checkSetupCode(sys, input.code, address);
+    const root: Principal = { kind: "root", name: "setup", role: "admin" };
+    const passwordHash = await hashPassword(input.admin.password);
+    await sys.config.set(configEntries(input), root);
+    await writeFileAtomic(sys.paths.hostname, `${input.hostname}\n`);
+    const [user] = await sys.db.$transaction([
+      sys.db.user.create({ data: { username: input.admin.username, role: "admin", passwordHash } }),
+      sys.db.meta.upsert({ where: { key: META_STATE }, create: { key: META_STATE, value: "done" }, update: { value: "done" } }),
+      sys.db.meta.deleteMany({ where: { key: META_CODE } }),
+    ]);
+    await sys.events.record({ actor: input.admin.username, action: "setup.complete", target: input.hostname, outcome: "ok", detail: `admin ${input.admin.username}, role ${input.mesh.role}, realm ${input.mesh.realm}` });
+    const session = await sys.accounts.openSession(user.id, address);
+    return { ...session, user: { username: user.username, role: "admin" as const } };
+  });
 }

@@ -107,10 +107,15 @@ describe("usage and failures", () => {
     expect((await maculaos(t.root, ["frobnicate"])).code).toBe(2);
     expect((await maculaos(t.root, ["info", "--bogus"])).code).toBe(2);
     expect((await maculaos(t.root, ["config"])).code).toBe(2);
+    expect((await maculaos(t.root, ["info", "extra"])).code).toBe(2);
+    expect((await maculaos(t.root, ["config", "validate", t.root])).code).toBe(2);
+    const noScheme = await maculaos(t.root, ["info", "--host", "127.0.0.1:9090", "--token", "x"]);
+    expect(noScheme.code).toBe(2);
+    expect(noScheme.stderr).toMatch(/needs a URL like http/);
   });
 
-  it("says in one line that the server is not running", async () => {
-    const r = await maculaos(join(t.root, "nowhere"), ["info"]);
+  it.each([["info"], ["jobs", "follow", "some-job"]])("says in one line that the server is not running (%s)", async (...args) => {
+    const r = await maculaos(join(t.root, "nowhere"), args);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot reach the appliance at .*api\.sock: is it running\?/);

@@ -154,7 +154,7 @@ const invalid: Array<[string, string, string, string]> = [
   ["unknown alert metric", "maculaos:\n  alerts:\n    - name: gpu\n      condition: gpu_usage > 90%\n      topic: io.x.alerts\n", "maculaos.alerts.0.condition", "disk_usage | memory_usage | cpu_usage | temperature | load"],
   ["alert without topic", "maculaos:\n  alerts:\n    - name: disk\n      condition: disk_usage > 90%\n", "maculaos.alerts.0.topic", "required"],
   ["bad alert duration", "maculaos:\n  alerts:\n    - {name: d, condition: load > 4, topic: io.x.a, for: 5 minutes}\n", "maculaos.alerts.0.for", "a duration like"],
-  ["duplicate alert names", "maculaos:\n  alerts:\n    - {name: disk_full, condition: disk_usage > 90%, topic: io.x.a}\n    - {name: disk_full, condition: disk_usage > 95%, topic: io.x.b}\n", "maculaos.alerts.1.name", `duplicate name "disk_full"`],
+  ["duplicate alert names", "maculaos:\n  alerts:\n    - {name: disk_full, condition: disk_usage > 90%, topic: io.x.a}\n    - {name: disk_full, condition: disk_usage > 95%, topic: io.x.b}\n", "maculaos.alerts.1.name", "duplicate name: the same as item 0"],
   ["the guide's placeholder ssh key", "maculaos:\n  ssh:\n    authorized_keys:\n      - ssh-ed25519 AAAA... user@example.com\n", "maculaos.ssh.authorized_keys.0", "placeholder"],
   ["ssh key whose blob type mismatches", `maculaos:\n  ssh:\n    authorized_keys:\n      - ${sshPublicKey("ed25519", "me@x", "ssh-rsa")}\n`, "maculaos.ssh.authorized_keys.0", "is a ssh-rsa key but the line says ssh-ed25519"],
   ["truncated ssh key", `maculaos:\n  ssh:\n    authorized_keys:\n      - ${sshPublicKey().split(" ")[0]} ${sshPublicKey().split(" ")[1]!.slice(0, 40)}\n`, "maculaos.ssh.authorized_keys.0", "truncated"],

@@ -63,7 +63,7 @@ export function YamlTab({ readOnly }: { readOnly: boolean }) {
 
   const debounced = useDebounced(text ?? "", 300);
   const validation = useQuery(
-    trpc.config.validate.queryOptions({ yaml: debounced }, { enabled: text !== null, placeholderData: keepPreviousData, staleTime: 30_000 }),
+    trpc.config.validate.queryOptions({ yaml: debounced }, { enabled: text !== null && !readOnly, placeholderData: keepPreviousData, staleTime: 30_000 }),
   );
   const checking = text !== debounced || validation.isPending || validation.isPlaceholderData;
   const result = validation.data;
