@@ -54,6 +54,8 @@ export class Accounts {
   readonly throttle = new Throttle();
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private readonly tokenUse = new Map<number, number>();
+  /** Bumped by forget(): a lookup that started before a revocation must not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly db: Db,
@@ -121,7 +123,9 @@ export class Accounts {
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.principal;
+    const generation = this.generation;
     const { principal, expiresAt } = await load();
+    if (generation !== this.generation) return principal;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { principal, until: Math.min(now + CACHE_MS, expiresAt?.getTime() ?? Infinity) });
     return principal;
@@ -129,6 +133,7 @@ export class Accounts {
 
   /** Forgets every cached session and token resolution (after any change to sessions, users or tokens). */
   private forget(): void {
+    this.generation++;
     this.cache.clear();
   }
 
@@ -157,11 +162,14 @@ export class Accounts {
   async changePassword(p: Principal, current: string, next: string): Promise<void> {
     if (p.userId === undefined) throw new AppError("FORBIDDEN", "only a signed-in user has a password to change");
     passwordSchema.parse(next);
+    const key = `password:${p.userId}`;
+    this.throttle.attempt(key);
     const user = await this.db.user.findUnique({ where: { id: p.userId } });
     if (!user || !(await verifyPassword(current, user.passwordHash))) {
       await this.events.record({ actor: p.name, action: "auth.password", target: p.name, outcome: "failed", detail: "current password wrong" });
       throw new AppError("INVALID_INPUT", "the current password is wrong", { details: { problems: [{ path: "current", message: "the current password is wrong" }] } });
     }
+    this.throttle.clear(key);
     await this.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(next) } });
     await this.db.session.deleteMany({ where: { userId: user.id, NOT: { id: p.sessionId ?? -1 } } });
     this.forget();
