@@ -10,6 +10,7 @@ import { EmptyState } from "~/components/empty-state";
 import { QueryError } from "~/components/error-state";
 import { EventList } from "~/components/event-list";
 import { formatBytes, formatDateTime, formatDuration, formatDurationLong, formatPercent, percentOf } from "~/components/format";
+import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
 import { ProgressBar } from "~/components/progress-bar";
 import { RelativeTime } from "~/components/relative-time";
@@ -261,6 +262,14 @@ export default function DashboardPage() {
             <p role="status" className="mb-4 text-sm text-amber-700 dark:text-amber-300">
               The last refresh failed; showing data from {formatDateTime(new Date(info.dataUpdatedAt).toISOString())}.
             </p>
+          )}
+          {info.data?.configProblem && (
+            <Notice tone="warning" title="config.yaml is invalid" className="mb-4" id="config-problem">
+              {info.data.configProblem} The last good configuration stays in force.{" "}
+              <Link href="/settings#yaml" className="underline">
+                Fix it in Settings
+              </Link>
+            </Notice>
           )}
           <Overview info={info.data} loading={loading} />
           <div className="mt-4 grid gap-4 lg:grid-cols-3">

@@ -24,6 +24,7 @@ export const info: Command = {
         ["CPU", `${i.cpu.usage.toFixed(1)}% of ${i.cpu.cores} cores (${i.cpu.model})`],
         ["Memory", pct(i.memory.used, i.memory.total)],
         ["Disk", `${pct(i.disk.used, i.disk.total)} on ${i.disk.path}`],
+        ...(i.configProblem ? [["Config", `INVALID, running on the last good config: ${i.configProblem}`] as [string, string]] : []),
       ]),
     );
     return 0;

@@ -29,6 +29,8 @@ export async function getInfo(sys: System) {
     bootedAt: bootedAt.toISOString(),
     setup: pending ? ("pending" as const) : ("done" as const),
     device: sys.kind,
+    /** Why config.yaml on disk is not in force (it failed validation), or null. */
+    configProblem: sys.config.problem,
     mesh: { role: config.mesh.role, realm: config.mesh.realm },
     cpu,
     memory,

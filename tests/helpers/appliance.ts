@@ -25,9 +25,10 @@ export interface TestAppliance {
   close(): Promise<void>;
 }
 
-/** Starts an API-only appliance in a fresh temporary root on 127.0.0.1, port 0. */
-export async function startTestAppliance(opts: { env?: Record<string, string> } = {}): Promise<TestAppliance> {
+/** Starts an API-only appliance in a fresh temporary root (prepared by `seed`) on 127.0.0.1, port 0. */
+export async function startTestAppliance(opts: { env?: Record<string, string>; seed?: (root: string) => Promise<void> } = {}): Promise<TestAppliance> {
   const root = await mkdtemp(join(tmpdir(), "maculaos-test-"));
+  await opts.seed?.(root);
   const logs: string[] = [];
   const consoleLines: string[] = [];
   const log = createLogger("test", "info", (l) => void logs.push(l));
