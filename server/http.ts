@@ -78,7 +78,10 @@ export async function startListeners(sys: System, opts: { port: number; host: st
       if (refuseMutationOverGet(req, res, procedure)) return;
       return void fastQuery(req, res, url, procedure, () => createHttpContext(sys, req, res), onError).then(
         (served) => served || api(req, res),
-        (error) => log.error("request failed", { path, error }),
+        (error) => {
+          log.error("request failed", { path, error });
+          if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" }).end("internal error\n");
+        },
       );
     }
     if (!opts.pages) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
