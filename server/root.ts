@@ -1,7 +1,9 @@
 // The app router: every area's procedures under one tree.
 import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
 import { configRouter } from "./routers/config";
-import { eventsRouter, healthRouter, jobsRouter, setupRouter, systemRouter } from "./routers/system";
+import { eventsRouter, jobsRouter } from "./routers/events";
+import { setupRouter } from "./routers/setup";
+import { healthRouter, systemRouter } from "./routers/system";
 import { router } from "./trpc";
 
 /** The whole API. */
