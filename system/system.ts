@@ -1,6 +1,7 @@
 // The system layer as one object: device root and paths, database, config, accounts, events and jobs.
 // The server, the CLI's tests and the scheduler all get it from openSystem(); nothing here reads process.env.
 import { Accounts } from "./accounts/accounts";
+import { firstBoot } from "./boot/dev-boot";
 import { ConfigService } from "./config/service";
 import { openDatabase, type Db } from "./db/client";
 import { EventLog } from "./events/events";
@@ -40,7 +41,10 @@ export interface OpenOptions {
 export async function openSystem(opts: OpenOptions): Promise<System> {
   let paths = devicePaths(opts.root);
   const kind = deviceKind(paths);
-  if (kind === "development") paths = await ensureDevelopmentDevice(opts.root, opts.version);
+  if (kind === "development") {
+    paths = await ensureDevelopmentDevice(opts.root, opts.version);
+    await firstBoot(paths);
+  }
   await ensureDir(paths.dataDir, 0o700);
   await ensureDir(paths.runDir, 0o700);
   const { db, applied } = await openDatabase(paths.db, opts.migrationsDir);

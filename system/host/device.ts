@@ -1,10 +1,10 @@
 // The device itself: which kind it is (a MaculaOS node or a development device) and, for a development device,
-// creating the tree a node has: GRUB env, two root slot images, the data tree, /etc/hostname, /run/maculaos.
+// creating the tree a node has: two root slot images, the data tree, /etc/hostname, /run/maculaos (the boot env and
+// the first boot come from system/boot/dev-boot.ts).
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { AppError } from "../errors";
-import { writeGrubEnv } from "./grubenv";
 import { devicePaths, type DevicePaths, type Slot } from "./paths";
 
 /** A node runs commands for real; a development device keeps every side effect inside its root. */
@@ -12,17 +12,6 @@ export type DeviceKind = "node" | "development";
 
 /** Size of each development slot image (sparse, so it costs no disk until written). */
 export const DEV_SLOT_BYTES = 256 * 1024 * 1024;
-
-/** The boot environment of a freshly installed device: slot A committed, slot B empty. */
-export function initialBootEnv(): Map<string, string> {
-  return new Map([
-    ["ORDER", "A B"],
-    ["A_OK", "1"],
-    ["A_TRY", ""],
-    ["B_OK", "0"],
-    ["B_TRY", ""],
-  ]);
-}
 
 /** Tells whether `root` is a MaculaOS node (its read-only root carries a marker) or a development device. */
 export function deviceKind(paths: DevicePaths): DeviceKind {
@@ -36,7 +25,6 @@ export async function ensureDevelopmentDevice(root: string, version: string): Pr
     await mkdir(dir, { recursive: true });
   }
   await mkdir(p.runDir, { recursive: true, mode: 0o700 });
-  if (!existsSync(p.grubenv)) await writeGrubEnv(p.grubenv, initialBootEnv());
   for (const slot of ["A", "B"] as const) {
     if (existsSync(p.slot(slot))) continue;
     const fh = await open(p.slot(slot), "wx");
@@ -45,7 +33,6 @@ export async function ensureDevelopmentDevice(root: string, version: string): Pr
   }
   if (!existsSync(p.version)) await writeFile(p.version, `${version}\n`);
   if (!existsSync(p.hostname)) await writeFile(p.hostname, "maculaos\n");
-  if (!existsSync(p.cmdline)) await writeFile(p.cmdline, "maculaos.slot=A\n");
   return p;
 }
 
@@ -57,6 +44,11 @@ export async function bootedSlot(paths: DevicePaths): Promise<Slot> {
   const m = /(?:^|\s)maculaos\.slot=([AB])(?:\s|$)/.exec(cmdline);
   if (!m) throw new AppError("INTEGRITY_FAILED", `${paths.cmdline} names no maculaos.slot=A|B`);
   return m[1] as Slot;
+}
+
+/** Records which slot the (simulated) bootloader booted, as the kernel command line a node's GRUB passes. */
+export async function setBootedSlot(paths: DevicePaths, slot: Slot): Promise<void> {
+  await writeFile(paths.cmdline, `maculaos.slot=${slot}\n`);
 }
 
 /** When the current boot began: the kernel's on a node, the last simulated boot on a development device. */

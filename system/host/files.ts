@@ -1,6 +1,6 @@
 // Plain file access on the device for the rest of the system layer: read a file that may be absent, list a folder
 // that may be absent, make a folder. Errors other than "absent" become IO_FAILED naming the path.
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile } from "node:fs/promises";
 import { AppError } from "../errors";
 
 function ioError(path: string, verb: string, cause: unknown): AppError {
@@ -32,4 +32,12 @@ export async function ensureDir(dir: string, mode?: number): Promise<void> {
   await mkdir(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) }).catch((cause: unknown) => {
     throw ioError(dir, "create", cause);
   });
+}
+
+/** True when the path exists. */
+export async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initialBootEnv } from "~/system/host/device";
+import { initialBootState, toVars } from "~/system/boot/boot-state";
 import { GRUBENV_SIZE, parseGrubEnv, readGrubEnv, serializeGrubEnv, writeGrubEnv } from "~/system/host/grubenv";
 
 describe("grubenv", () => {
   it("round-trips through grub-editenv", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "grubenv-")), "grubenv");
-    await writeGrubEnv(file, initialBootEnv());
+    await writeGrubEnv(file, toVars(initialBootState()));
     expect(statSync(file).size).toBe(GRUBENV_SIZE);
     expect(execFileSync("grub-editenv", [file, "list"], { encoding: "utf8" })).toBe("ORDER=A B\nA_OK=1\nA_TRY=\nB_OK=0\nB_TRY=\n");
     execFileSync("grub-editenv", [file, "set", "B_TRY=xxx", "ORDER=B A"]);

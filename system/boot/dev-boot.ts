@@ -1,0 +1,23 @@
+// The development device's bootloader: the same slot selection image/'s grub.cfg runs, with its side effects kept in
+// the device root (the GRUB env's primary copy, and proc/cmdline naming the booted slot).
+import { setBootedSlot } from "../host/device";
+import { exists } from "../host/files";
+import { readGrubEnv, writeGrubEnv } from "../host/grubenv";
+import type { DevicePaths, Slot } from "../host/paths";
+import { backupPath, bootloaderSave, readBootState, writeBootState } from "./boot-env";
+import { initialBootState, selectBoot } from "./boot-state";
+
+/** Boots the development device as GRUB would: picks the slot, saves the primary env on a trial boot, sets cmdline. */
+export async function simulateBoot(paths: DevicePaths): Promise<Slot> {
+  const { state } = await readBootState(paths);
+  const { slot, next, write } = selectBoot(state);
+  if (write) await writeGrubEnv(paths.grubenv, bootloaderSave(await readGrubEnv(paths.grubenv).catch(() => new Map<string, string>()), next));
+  await setBootedSlot(paths, slot);
+  return slot;
+}
+
+/** Gives a new development device its boot env (slot A committed) and its first boot; an existing one is left as is. */
+export async function firstBoot(paths: DevicePaths): Promise<void> {
+  if (!(await exists(paths.grubenv)) && !(await exists(backupPath(paths)))) await writeBootState(paths, initialBootState());
+  if (!(await exists(paths.cmdline))) await simulateBoot(paths);
+}
