@@ -4,7 +4,7 @@
 set -euo pipefail
 NEEDS=(
   "chromium:chromium"          # end-to-end tests (playwright-core drives Debian's chromium)
-  "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks
+  "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks (and grub-script-check, image/grub.cfg)
   "sqlite3:sqlite3"            # inspects the database in tests
 )
 missing=()

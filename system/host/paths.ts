@@ -41,6 +41,6 @@ export function devicePaths(root: string): DevicePaths {
     version: at("usr/lib/maculaos/version"),
     cmdline: at("proc/cmdline"),
     nodeMarker: at("usr/lib/maculaos/node"),
-    slot: (slot) => at(`dev/disk/by-partlabel/maculaos-root-${slot.toLowerCase()}`),
+    slot: (slot) => at(`dev/disk/by-partlabel/maculaos-root-${slot}`),
   };
 }
