@@ -4,12 +4,13 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { connect, defaultSocket, describeError, type Target } from "./client";
 import { UsageError, type Command } from "./command";
+import { reboot, rollback } from "./commands/boot";
 import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
 import { jobs } from "./commands/jobs";
 
 declare const __VERSION__: string | undefined;
-const COMMANDS: Command[] = [info, setupCode, config, jobs];
+const COMMANDS: Command[] = [info, setupCode, config, jobs, rollback, reboot];
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

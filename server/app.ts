@@ -1,6 +1,7 @@
 // Starts the whole appliance in this process: the system layer, the HTTP listener with pages and API, the socket.
 import { join } from "node:path";
 import type { Logger } from "~/system/logging/logger";
+import { afterBoot } from "~/system/boot/lifecycle";
 import { setupCode, setupPending } from "~/system/setup/setup";
 import { openSystem, type System } from "~/system/system";
 import { startListeners, type Listeners } from "./http";
@@ -42,6 +43,7 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
     print(`MaculaOS setup: open ${url}/setup and enter the setup code ${await setupCode(sys)}`);
   }
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
+  await afterBoot(sys);
   return {
     sys,
     listeners,

@@ -1,6 +1,7 @@
 // `maculaos info` and `maculaos setup-code`.
 import { UsageError, type Command } from "../command";
 import { bytes, duration, json, keyValues } from "../format";
+import { describeBoot } from "./boot";
 
 /** `maculaos info`: the node's facts. */
 export const info: Command = {
@@ -17,6 +18,7 @@ export const info: Command = {
         ["Hostname", i.hostname],
         ["Version", i.version],
         ["Slot", i.slot],
+        ["Boot", describeBoot(i.boot)],
         ["Uptime", duration(i.uptime)],
         ["Setup", i.setup],
         ["Device", i.device],

@@ -1,6 +1,8 @@
-// health.* and system.* procedures: the liveness probe and the node's facts.
+// health.* and system.* procedures: the liveness probe, the node's facts, rollback and reboot.
+import { reboot, rollback } from "~/system/boot/lifecycle";
 import { getInfo, probe } from "~/system/info/info";
-import { authedProcedure, publicProcedure, router } from "../trpc";
+import { actorOf } from "~/system/accounts/accounts";
+import { adminProcedure, authedProcedure, publicProcedure, router } from "../trpc";
 
 /** health.* procedures. */
 export const healthRouter = router({
@@ -10,4 +12,6 @@ export const healthRouter = router({
 /** system.* procedures. */
 export const systemRouter = router({
   info: authedProcedure.query(({ ctx }) => getInfo(ctx.sys)),
+  rollback: adminProcedure.mutation(({ ctx }) => rollback(ctx.sys, actorOf(ctx.principal))),
+  reboot: adminProcedure.mutation(({ ctx }) => reboot(ctx.sys, actorOf(ctx.principal))),
 });

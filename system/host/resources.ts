@@ -58,10 +58,11 @@ export function machineUptime(): number {
   return uptime();
 }
 
-/** Shares one in-flight or recent result of `load` for `ms`, so many callers do the work once per interval. */
-export function memoize<T>(ms: number, load: () => Promise<T>): () => Promise<T> {
+/** Shares one in-flight or recent result of `load` for `ms`, so many callers do the work once per interval;
+ * `forget()` drops it (after a change the next caller must see). */
+export function memoize<T>(ms: number, load: () => Promise<T>): (() => Promise<T>) & { forget(): void } {
   let last: { at: number; value: Promise<T> } | undefined;
-  return () => {
+  const get = () => {
     const now = Date.now();
     if (!last || now - last.at >= ms) {
       const value = load();
@@ -70,4 +71,5 @@ export function memoize<T>(ms: number, load: () => Promise<T>): () => Promise<T>
     }
     return last.value;
   };
+  return Object.assign(get, { forget: () => void (last = undefined) });
 }

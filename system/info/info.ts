@@ -1,18 +1,25 @@
 // The facts a person wants first about a node: name, version, slot, uptime, resources, mesh role and realm.
+import { readBootState } from "../boot/boot-env";
+import { viewBoot, type BootView } from "../boot/lifecycle";
 import { bootedSlot, bootTime, systemVersion } from "../host/device";
 import { machineUptime, memoize, readCpu, readDisk, readMemory } from "../host/resources";
 import { setupPending } from "../setup/setup";
 import type { System } from "../system";
 
-const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, { slot: "A" | "B"; version: string; bootedAt: Date }]>>();
+const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, { slot: "A" | "B"; boot: BootView; version: string; bootedAt: Date }]>>();
 
 /** Resource and boot facts, read at most once a second however many clients ask. */
 function sampler(sys: System) {
   let s = samplers.get(sys);
   if (!s) {
-    const boot = async () => ({ slot: await bootedSlot(sys.paths), version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) });
-    s = memoize(1000, () => Promise.all([readCpu(), readMemory(), readDisk(sys.paths.dataDir), boot()]));
-    samplers.set(sys, s);
+    const boot = async () => {
+      const slot = await bootedSlot(sys.paths);
+      return { slot, boot: viewBoot((await readBootState(sys.paths)).state, slot), version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) };
+    };
+    const sample = memoize(1000, () => Promise.all([readCpu(), readMemory(), readDisk(sys.paths.dataDir), boot()]));
+    // Boot changes (commit, rollback, reboot) are recorded after they are written: show them at once.
+    sys.events.on("event", (e) => (e.action.startsWith("boot.") || e.action === "system.reboot") && sample.forget());
+    samplers.set(sys, (s = sample));
   }
   return s();
 }
@@ -20,11 +27,12 @@ function sampler(sys: System) {
 /** Gathers the node's facts (`maculaos info`, the dashboard's first row). */
 export async function getInfo(sys: System) {
   const config = sys.config.current();
-  const [[cpu, memory, disk, { slot, version, bootedAt }], pending] = await Promise.all([sampler(sys), setupPending(sys)]);
+  const [[cpu, memory, disk, { slot, boot, version, bootedAt }], pending] = await Promise.all([sampler(sys), setupPending(sys)]);
   return {
     hostname: config.hostname,
     version,
     slot,
+    boot,
     uptime: Math.max(0, Math.floor((Date.now() - bootedAt.getTime()) / 1000)),
     bootedAt: bootedAt.toISOString(),
     setup: pending ? ("pending" as const) : ("done" as const),

@@ -1,0 +1,89 @@
+// What the appliance does about the boot state: commit a healthy boot of a new slot, notice that the bootloader fell
+// back (and say so once), roll back on request, and, on the development device, reboot with the bootloader's rules.
+import { AppError } from "../errors";
+import { bootedSlot } from "../host/device";
+import type { Slot } from "../host/paths";
+import type { EventInput } from "../events/events";
+import type { System } from "../system";
+import { readBootState, writeBootState } from "./boot-env";
+import { slotStatus, TRIES, type BootState } from "./boot-state";
+import { simulateBoot } from "./dev-boot";
+
+const other = (s: Slot): Slot => (s === "A" ? "B" : "A");
+
+/** The boot state as the dashboard and `maculaos info` show it. */
+export interface BootView {
+  order: [Slot, Slot];
+  slots: Record<Slot, "committed" | "trial" | "bad">;
+  /** Set while the booted slot is on trial: which attempt of 3 this boot is. */
+  trial: { slot: Slot; attempt: number; of: number } | null;
+}
+
+/** Describes the boot state for a person. */
+export function viewBoot(state: BootState, booted: Slot): BootView {
+  const s = state.slots[booted];
+  const onTrial = booted === state.order[0] && (s.tries > 0 || !s.ok);
+  return {
+    order: state.order,
+    slots: { A: slotStatus(state, "A"), B: slotStatus(state, "B") },
+    trial: onTrial ? { slot: booted, attempt: TRIES - s.tries, of: TRIES } : null,
+  };
+}
+
+/** Why this boot may not be committed, or null when the appliance is healthy: server up, database and config OK. */
+async function healthProblem(sys: System): Promise<string | null> {
+  if (sys.config.problem) return `config.yaml is invalid: ${sys.config.problem}`;
+  const dbOk = await sys.db.$queryRaw`SELECT 1`.then(() => true, () => false);
+  return dbOk ? null : "the database does not answer";
+}
+
+/**
+ * Runs once the appliance is up. A boot of the slot first in ORDER that is not committed yet is committed when the
+ * appliance is healthy. A boot of the other slot means the bootloader fell back: the event says so, once, and ORDER
+ * is set to the slot that really booted. A backup-only env is written back to both copies.
+ */
+export async function afterBoot(sys: System): Promise<BootView> {
+  const { state, source } = await readBootState(sys.paths);
+  const booted = await bootedSlot(sys.paths);
+  let next = state;
+  let event: EventInput | null = null;
+  if (booted !== state.order[0]) {
+    const failed = state.order[0];
+    next = { ...state, order: [booted, failed] };
+    event = { actor: "system", action: "boot.rollback", target: `slot ${booted}`, outcome: "failed", detail: `update to slot ${failed} failed after ${TRIES} attempts; rolled back to slot ${booted}` };
+  } else if (slotStatus(state, booted) !== "committed") {
+    const problem = await healthProblem(sys);
+    if (problem) event = { actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "failed", detail: `not committed: ${problem}` };
+    else {
+      next = { ...state, slots: { ...state.slots, [booted]: { ok: true, tries: 0 } } };
+      event = { actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "ok", detail: "healthy boot committed" };
+    }
+  }
+  if (next !== state || source === "backup") await writeBootState(sys.paths, next);
+  if (event) await sys.events.record(event); // after the write: listeners (the dashboard's facts) see the new state
+  return viewBoot(next, booted);
+}
+
+/** Makes the other slot boot next; refuses when it holds no committed system. */
+export async function rollback(sys: System, actor: string): Promise<BootView> {
+  const { state } = await readBootState(sys.paths);
+  const booted = await bootedSlot(sys.paths);
+  const target = other(booted);
+  if (slotStatus(state, target) !== "committed") {
+    await sys.events.record({ actor, action: "boot.rollback", target: `slot ${target}`, outcome: "failed", detail: `slot ${target} holds no good system` });
+    throw new AppError("CONFLICT", `cannot roll back: slot ${target} holds no good system (it is ${slotStatus(state, target)})`);
+  }
+  const next: BootState = { ...state, order: [target, booted] };
+  await writeBootState(sys.paths, next);
+  await sys.events.record({ actor, action: "boot.rollback", target: `slot ${target}`, outcome: "ok", detail: `slot ${target} boots next; reboot to use it` });
+  return viewBoot(next, booted);
+}
+
+/** Reboots the development device by the bootloader's rules, then does what the appliance does after a boot. */
+export async function reboot(sys: System, actor: string): Promise<BootView> {
+  if (sys.kind !== "development") throw new AppError("UNAVAILABLE", "on a node, reboot with `sudo reboot`; the appliance reboots only development devices so far");
+  const slot = await simulateBoot(sys.paths);
+  const view = await afterBoot(sys);
+  await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}` });
+  return view;
+}

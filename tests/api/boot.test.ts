@@ -1,0 +1,81 @@
+// The appliance's side of A/B boots on a development device: a healthy trial boot is committed, a fallback is
+// reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBootState, writeBootState } from "~/system/boot/boot-env";
+import { afterBoot } from "~/system/boot/lifecycle";
+import { setBootedSlot } from "~/system/host/device";
+import { REPO, startTestAppliance, type TestAppliance } from "../helpers/appliance";
+
+let t: TestAppliance;
+
+/** Runs bin/maculaos against the test device (async: the appliance serves it from this process). */
+async function maculaos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(join(REPO, "bin/maculaos"), args, { env: { ...process.env, MACULAOS_ROOT: t.root } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestAppliance();
+});
+afterAll(async () => {
+  expect(t.errorLogs()).toEqual([]);
+  await t.close();
+});
+
+describe("boot lifecycle", () => {
+  it("starts a new device on slot A, committed, and refuses a rollback to the empty slot B", async () => {
+    const info = JSON.parse((await maculaos("info", "--json")).stdout);
+    expect(info).toMatchObject({ slot: "A", boot: { order: ["A", "B"], slots: { A: "committed", B: "bad" }, trial: null } });
+    const r = await maculaos("rollback");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot roll back: slot B holds no good system/);
+  });
+
+  it("commits a healthy trial boot of the new slot, then rolls back to the old one on request", async () => {
+    await writeBootState(t.app.sys.paths, { order: ["B", "A"], slots: { A: { ok: true, tries: 0 }, B: { ok: true, tries: 3 } } });
+    const r = await maculaos("reboot", "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ order: ["B", "A"], slots: { A: "committed", B: "committed" }, trial: null });
+    expect((await t.app.sys.events.list(5)).map((e) => `${e.action} ${e.outcome}`)).toContain("boot.commit ok");
+    const back = await maculaos("rollback");
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/next boot: slot A \(committed\)/);
+    await maculaos("reboot");
+    expect(JSON.parse((await maculaos("info", "--json")).stdout).slot).toBe("A");
+  });
+
+  it("reports a fallback after 3 failed attempts once, and never commits the old slot's boot as the new one", async () => {
+    const sys = t.app.sys;
+    await writeBootState(sys.paths, { order: ["B", "A"], slots: { A: { ok: true, tries: 0 }, B: { ok: false, tries: 0 } } });
+    await setBootedSlot(sys.paths, "A");
+    const view = await afterBoot(sys);
+    expect(view).toMatchObject({ order: ["A", "B"], slots: { A: "committed", B: "bad" } });
+    const events = await sys.events.list(10, "boot.rollback");
+    expect(events[0]).toMatchObject({ outcome: "failed", detail: "update to slot B failed after 3 attempts; rolled back to slot A" });
+    await afterBoot(sys);
+    expect(await sys.events.list(10, "boot.rollback")).toHaveLength(events.length);
+    expect((await readBootState(sys.paths)).state.slots.B).toEqual({ ok: false, tries: 0 });
+  });
+
+  it("does not commit a trial boot while the appliance is unhealthy", async () => {
+    const sys = t.app.sys;
+    await writeBootState(sys.paths, { order: ["B", "A"], slots: { A: { ok: true, tries: 0 }, B: { ok: true, tries: 2 } } });
+    await setBootedSlot(sys.paths, "B");
+    sys.config.problem = "maculaos.mesh.role: expected peer | gateway | bootstrap";
+    try {
+      const view = await afterBoot(sys);
+      expect(view.trial).toEqual({ slot: "B", attempt: 1, of: 3 });
+      expect((await readBootState(sys.paths)).state.slots.B).toEqual({ ok: true, tries: 2 });
+    } finally {
+      sys.config.problem = null;
+    }
+  });
+});
