@@ -8,9 +8,10 @@ import { reboot, rollback } from "./commands/boot";
 import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
 import { jobs } from "./commands/jobs";
+import { upgrade } from "./commands/upgrade";
 
 declare const __VERSION__: string | undefined;
-const COMMANDS: Command[] = [info, setupCode, config, jobs, rollback, reboot];
+const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

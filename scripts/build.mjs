@@ -47,12 +47,14 @@ const common = {
 // The server keeps node_modules external (Next and Prisma load their own files); the CLI bundles everything so
 // it starts in about a quarter of a second.
 await build({ ...common, entryPoints: [join(root, "server/main.ts")], outfile: join(root, "dist/server.mjs"), packages: "external" });
-await build({
-  ...common,
-  entryPoints: [join(root, "cli/main.ts")],
-  outfile: join(root, "dist/cli.mjs"),
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-});
+for (const [entry, out] of [["cli/main.ts", "dist/cli.mjs"], ["cli/release.ts", "dist/release.mjs"]]) {
+  await build({
+    ...common,
+    entryPoints: [join(root, entry)],
+    outfile: join(root, out),
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+}
 console.log("build: server and CLI bundled into dist/");
 
 if (!process.argv.includes("--no-pages")) {

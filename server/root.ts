@@ -4,6 +4,7 @@ import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
+import { updatesRouter } from "./routers/updates";
 import { router } from "./trpc";
 
 /** The whole API. */
@@ -17,6 +18,7 @@ export const appRouter = router({
   config: configRouter,
   events: eventsRouter,
   jobs: jobsRouter,
+  updates: updatesRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */
