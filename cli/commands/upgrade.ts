@@ -1,19 +1,31 @@
-// `maculaos upgrade --check`.
+// `maculaos upgrade --check | --download | --apply`.
 import { UsageError, type Command } from "../command";
 import { bytes, json } from "../format";
+import { followJob } from "./jobs";
 
 /** `maculaos upgrade`: A/B system updates. */
 export const upgrade: Command = {
   name: "upgrade",
-  usage: "maculaos upgrade --check [--json]",
-  summary: "Check the update channel for a newer signed release (size and notes)",
-  options: { check: { type: "boolean" } },
-  async run({ api, args, flags, json: asJson, out }) {
-    if (args.length || !flags.check) throw new UsageError("upgrade takes --check");
-    const c = await api.updates.check.query();
-    if (asJson) out(json(c));
-    else if (!c.available) out(`up to date: ${c.current} is the latest on the ${c.channel} channel`);
-    else out(`update available on the ${c.channel} channel: ${c.current} -> ${c.latest} (${bytes(c.size)})${c.notes ? `\n\n${c.notes}` : ""}`);
+  usage: "maculaos upgrade --check | --download | --apply   [--json]",
+  summary: "System updates: check the channel, download and verify into the inactive slot, apply for the next boot",
+  options: { check: { type: "boolean" }, download: { type: "boolean" }, apply: { type: "boolean" } },
+  async run(ctx) {
+    const { api, args, flags, json: asJson, out } = ctx;
+    const chosen = ["check", "download", "apply"].filter((f) => flags[f]);
+    if (args.length || chosen.length !== 1) throw new UsageError("upgrade takes one of --check, --download, --apply");
+    if (flags.check) {
+      const c = await api.updates.checkUpdate.query();
+      if (asJson) out(json(c));
+      else if (!c.available) out(`up to date: ${c.current} is the latest on the ${c.channel} channel`);
+      else out(`update available on the ${c.channel} channel: ${c.current} -> ${c.latest} (${bytes(c.size)})${c.notes ? `\n\n${c.notes}` : ""}`);
+      return 0;
+    }
+    if (flags.download) {
+      const job = await api.updates.downloadUpdate.mutate();
+      return followJob(ctx, job.id);
+    }
+    const staged = await api.updates.applyUpdate.mutate();
+    out(asJson ? json(staged) : `${staged.version} in slot ${staged.slot} boots next (3 attempts, then the current system again); reboot to start it`);
     return 0;
   },
 };

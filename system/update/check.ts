@@ -16,6 +16,7 @@ export interface UpdateCheck {
   available: boolean;
   channel: string;
   size: number;
+  sha256: string;
   notes: string;
   imageUrl: string;
 }
@@ -51,6 +52,7 @@ export async function checkForUpdate(sys: System): Promise<UpdateCheck> {
     available: compareVersions(manifest.version, current) > 0,
     channel,
     size: manifest.size,
+    sha256: manifest.sha256,
     notes: manifest.notes,
     imageUrl: new URL(manifest.url, url).toString(),
   };

@@ -1,0 +1,145 @@
+// Installing an update into the inactive slot, and applying it. The slot is marked unbootable before its first byte is
+// written; the image streams in with constant memory while it is hashed; an interrupted download resumes with an HTTP
+// Range request (a 200 reply, a wrong Content-Range or a changed size restart it cleanly); the slot is read back and
+// hashed again before the update is staged; only a staged update can be applied.
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { readBootState, writeBootState } from "../boot/boot-env";
+import { TRIES } from "../boot/boot-state";
+import { AppError } from "../errors";
+import { writeFileAtomic } from "../host/atomic-write";
+import { bootedSlot } from "../host/device";
+import { ensureDir, readTextIfExists } from "../host/files";
+import type { Slot } from "../host/paths";
+import type { JobControl, JobView } from "../jobs/jobs";
+import type { System } from "../system";
+import { checkForUpdate, type UpdateCheck } from "./check";
+
+/** An update written to a slot and verified, waiting for `--apply`. */
+export interface Staged {
+  version: string;
+  slot: Slot;
+  sha256: string;
+  size: number;
+}
+
+const STAGED = "update.staged";
+/** How often a download records how far it got (after flushing the slot), so a rerun resumes there. */
+const CHECKPOINT_BYTES = 1024 * 1024;
+
+const other = (s: Slot): Slot => (s === "A" ? "B" : "A");
+const progressFile = (sys: System) => join(sys.paths.dataDir, "update/download.json");
+
+/** Hashes the first `length` bytes of a file. */
+async function hashPrefix(file: string, length: number, hash: Hash = createHash("sha256")): Promise<Hash> {
+  if (length === 0) return hash;
+  for await (const chunk of createReadStream(file, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/** Where an interrupted download of this very image stopped, or 0. */
+async function resumeOffset(sys: System, want: UpdateCheck, slot: Slot): Promise<number> {
+  const text = await readTextIfExists(progressFile(sys));
+  if (!text) return 0;
+  try {
+    const p = JSON.parse(text) as { sha256: string; size: number; slot: Slot; offset: number };
+    return p.sha256 === want.sha256 && p.size === want.size && p.slot === slot && p.offset > 0 && p.offset <= want.size ? p.offset : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Streams the image into the slot from `offset`; returns the final hash, or null when the server forced a restart. */
+async function fetchInto(url: string, file: string, offset: number, size: number, hash: Hash, onBytes: (done: number, flush: () => Promise<void>) => Promise<void>): Promise<string | null> {
+  const res = await fetch(url, { headers: offset ? { range: `bytes=${offset}-` } : {}, signal: AbortSignal.timeout(3_600_000), redirect: "error" });
+  if (offset) {
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get("content-range") ?? "");
+    if (res.status !== 206 || !range || Number(range[1]) !== offset || Number(range[3]) !== size) {
+      await res.body?.cancel();
+      return null; // the server ignored or mangled the Range: start over from byte 0
+    }
+  } else if (!res.ok) throw new AppError("UNAVAILABLE", `the update server answered ${res.status} for ${url}`);
+  if (!res.body) throw new AppError("UNAVAILABLE", `the update server sent no image for ${url}`);
+  const fh = await open(file, "r+");
+  let position = offset;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (position + chunk.length > size) throw new AppError("INTEGRITY_FAILED", `the image is larger than the ${size} bytes its manifest says`);
+      await fh.write(chunk, 0, chunk.length, position);
+      hash.update(chunk);
+      position += chunk.length;
+      await onBytes(position, () => fh.datasync());
+    }
+    await fh.sync();
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause;
+    throw new AppError("UNAVAILABLE", `the download broke off at ${position} of ${size} bytes (${(cause as Error).message}); run it again to resume`, { cause });
+  } finally {
+    await fh.close();
+  }
+  if (position !== size) throw new AppError("UNAVAILABLE", `the download ended at ${position} of ${size} bytes; run it again to resume`);
+  return hash.digest("hex");
+}
+
+/** The download's work: check, mark the slot unbootable, stream, verify twice, stage. */
+async function download(sys: System, job: JobControl, check: UpdateCheck, slot: Slot): Promise<string> {
+  const file = sys.paths.slot(slot);
+  const capacity = (await stat(file)).size;
+  if (capacity < check.size) throw new AppError("NO_SPACE", `slot ${slot} holds ${capacity} bytes; the ${check.latest} image needs ${check.size}`);
+  const { state } = await readBootState(sys.paths);
+  if (state.slots[slot].ok || state.order[0] === slot) await writeBootState(sys.paths, { order: [other(slot), slot], slots: { ...state.slots, [slot]: { ok: false, tries: 0 } } });
+  await sys.db.meta.deleteMany({ where: { key: STAGED } });
+  await ensureDir(join(sys.paths.dataDir, "update"));
+  let offset = await resumeOffset(sys, check, slot);
+  let lastCheckpoint = offset;
+  const checkpoint = async (done: number, flush: () => Promise<void>) => {
+    job.progress((done / check.size) * 0.9, `downloading ${check.latest} into slot ${slot}`);
+    if (done - lastCheckpoint < CHECKPOINT_BYTES) return;
+    lastCheckpoint = done;
+    await flush(); // the bytes a checkpoint counts are on disk before it says so
+    await writeFileAtomic(progressFile(sys), JSON.stringify({ sha256: check.sha256, size: check.size, slot, offset: done }));
+  };
+  let digest = await fetchInto(check.imageUrl, file, offset, check.size, await hashPrefix(file, offset), checkpoint);
+  if (digest === null) {
+    offset = 0;
+    lastCheckpoint = 0;
+    digest = await fetchInto(check.imageUrl, file, 0, check.size, createHash("sha256"), checkpoint);
+  }
+  await writeFileAtomic(progressFile(sys), "{}");
+  if (digest !== check.sha256) throw new AppError("INTEGRITY_FAILED", `the downloaded image's sha256 is ${digest}, the signed manifest says ${check.sha256}; slot ${slot} stays unbootable`);
+  job.progress(0.9, `reading slot ${slot} back`);
+  const readBack = (await hashPrefix(file, check.size)).digest("hex");
+  if (readBack !== check.sha256) throw new AppError("INTEGRITY_FAILED", `slot ${slot} read back as ${readBack}, not ${check.sha256}: the disk did not keep the image; slot ${slot} stays unbootable`);
+  const staged: Staged = { version: check.latest, slot, sha256: check.sha256, size: check.size };
+  await sys.db.meta.create({ data: { key: STAGED, value: JSON.stringify(staged) } });
+  return `${check.latest} is in slot ${slot}, verified; apply it with maculaos upgrade --apply`;
+}
+
+/** Starts the download of the channel's newer release into the inactive slot as a job. */
+export async function startDownload(sys: System, actor: string): Promise<JobView> {
+  const check = await checkForUpdate(sys);
+  if (!check.available) throw new AppError("CONFLICT", `already up to date: ${check.current} is the latest on the ${check.channel} channel`);
+  const slot = other(await bootedSlot(sys.paths));
+  return sys.jobs.start("update.download", `slot ${slot}`, actor, (job) => download(sys, job, check, slot));
+}
+
+// The staged update, or null.
+async function stagedUpdate(sys: System): Promise<Staged | null> {
+  const row = await sys.db.meta.findUnique({ where: { key: STAGED } });
+  return row ? (JSON.parse(row.value) as Staged) : null;
+}
+
+/** Sets the bootloader to try the staged slot at the next boot, up to 3 times. */
+export async function applyUpdate(sys: System, actor: string): Promise<Staged> {
+  const staged = await stagedUpdate(sys);
+  if (!staged) throw new AppError("CONFLICT", "no verified update is staged: run maculaos upgrade --download first");
+  const booted = await bootedSlot(sys.paths);
+  if (staged.slot === booted) throw new AppError("CONFLICT", `the staged update is in slot ${staged.slot}, which is running; download again`);
+  const { state } = await readBootState(sys.paths);
+  await writeBootState(sys.paths, { order: [staged.slot, booted], slots: { ...state.slots, [staged.slot]: { ok: true, tries: TRIES } } });
+  await sys.db.meta.deleteMany({ where: { key: STAGED } });
+  await sys.events.record({ actor, action: "update.apply", target: `slot ${staged.slot}`, outcome: "ok", detail: `${staged.version} boots next, ${TRIES} attempts` });
+  return staged;
+}
