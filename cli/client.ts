@@ -52,7 +52,7 @@ export function describeError(e: unknown, target: Target): { message: string; ex
       return { message: problems && !e.message.includes("\n") && data.problems!.length > 1 ? `${e.message.split(";")[0]}\n${problems}` : e.message, exit };
     }
     const cause = (e.cause as { cause?: { code?: string } } | undefined)?.cause?.code ?? (e.cause as { code?: string } | undefined)?.code;
-    const where = target.host ?? target.socket;
+    const where = target.host || target.socket;
     if (cause === "ENOENT" || cause === "ECONNREFUSED" || /fetch failed/.test(e.message)) {
       return { message: `cannot reach the appliance at ${where}: is it running?${cause ? ` (${cause})` : ""}`, exit: 1 };
     }

@@ -62,7 +62,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     err(`maculaos: unknown command ${name}; see maculaos --help`);
     return 2;
   }
-  const target: Target = { host: (flags.host as string | undefined) ?? env.MACULAOS_HOST, token: (flags.token as string | undefined) ?? env.MACULAOS_TOKEN, socket: defaultSocket(env) };
+  const target: Target = { host: (flags.host as string | undefined) || env.MACULAOS_HOST || undefined, token: (flags.token as string | undefined) || env.MACULAOS_TOKEN || undefined, socket: defaultSocket(env) };
   if (target.host && !/^https?:\/\/[^/]+/.test(target.host)) {
     err(`maculaos: --host needs a URL like http://node.local:9090, not ${target.host}`);
     return 2;

@@ -1,26 +1,15 @@
 // The appliance's side of A/B boots on a development device: a healthy trial boot is committed, a fallback is
 // reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBootState, writeBootState } from "~/system/boot/boot-env";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { setBootedSlot } from "~/system/host/device";
-import { REPO, startTestAppliance, type TestAppliance } from "../helpers/appliance";
+import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
 
-/** Runs bin/maculaos against the test device (async: the appliance serves it from this process). */
-async function maculaos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(join(REPO, "bin/maculaos"), args, { env: { ...process.env, MACULAOS_ROOT: t.root } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** Runs bin/maculaos against the test device. */
+const maculaos = (...args: string[]) => runBin("maculaos", args, { MACULAOS_ROOT: t.root });
 
 beforeAll(async () => {
   t = await startTestAppliance();

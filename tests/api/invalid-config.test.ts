@@ -1,10 +1,8 @@
 // A node whose config.yaml is invalid still starts, on defaults, and says so plainly: in info, on the CLI and in the log.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { completeSetup, REPO, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
+import { completeSetup, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
 
@@ -23,8 +21,7 @@ afterAll(async () => {
 
 it("starts on defaults and reports the problem with its path", async () => {
   expect(t.logs.some((l) => l.includes('"level":"warn"') && l.includes("maculaos.mesh.role"))).toBe(true);
-  // async: the appliance under test serves the CLI from this very process
-  const { stdout: out } = await promisify(execFile)(join(REPO, "bin/maculaos"), ["info", "--json"], { env: { ...process.env, MACULAOS_ROOT: t.root } });
+  const { stdout: out } = await runBin("maculaos", ["info", "--json"], { MACULAOS_ROOT: t.root });
   const info = JSON.parse(out) as { hostname: string; configProblem: string | null };
   expect(info.hostname).toBe("maculaos");
   expect(info.configProblem).toMatch(/maculaos\.mesh\.role: expected peer \| gateway \| bootstrap/);

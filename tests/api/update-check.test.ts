@@ -1,6 +1,5 @@
 // `maculaos upgrade --check` against a real HTTP update server on loopback serving a channel made by
 // bin/maculaos-release: newer, up to date, a flipped bit in the manifest, an untrusted key, no server configured.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
@@ -8,19 +7,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO, startTestAppliance, type TestAppliance } from "../helpers/appliance";
+import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
 
-const run = async (bin: string, args: string[], env: Record<string, string> = {}) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(join(REPO, "bin", bin), args, { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-};
+const run = runBin;
 
 let t: TestAppliance;
 let server: Server;

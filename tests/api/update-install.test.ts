@@ -1,26 +1,16 @@
 // upgrade --download/--apply against a real loopback update server: the happy path A -> B through a reboot, a
 // tampered image, a dropped connection that resumes with Range, a server that answers 200 to Range, a slot too small.
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBootState } from "~/system/boot/boot-env";
-import { REPO, startTestAppliance, type TestAppliance } from "../helpers/appliance";
+import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
 
-const run = async (bin: string, args: string[], env: Record<string, string> = {}) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(join(REPO, "bin", bin), args, { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-};
+const run = runBin;
 
 const SIZE = 3 * 1024 * 1024;
 let t: TestAppliance;

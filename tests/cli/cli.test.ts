@@ -1,17 +1,12 @@
 // The maculaos CLI against a real appliance: over the root socket, and over --host with an API token.
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { completeSetup, REPO, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
+import { completeSetup, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
-/** Runs bin/maculaos with `args` against the device at `root`. */
-function maculaos(root: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(join(REPO, "bin/maculaos"), args, { env: { PATH: process.env.PATH, MACULAOS_ROOT: root, ...env } as unknown as NodeJS.ProcessEnv }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+/** Runs bin/maculaos with `args` against the device at `root`, with only PATH from the test's environment. */
+function maculaos(root: string, args: string[], env: Record<string, string> = {}) {
+  return runBin("maculaos", args, { MACULAOS_ROOT: root, MACULAOS_HOST: "", MACULAOS_TOKEN: "", ...env });
 }
 
 let t: TestAppliance;

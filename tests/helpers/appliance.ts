@@ -1,4 +1,5 @@
 // Test harness: a real appliance on port 0 in a temporary device root, and a browser-like HTTP client for its API.
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,4 +118,21 @@ export async function completeSetup(t: TestAppliance, client: WebClient): Promis
   if (!code) throw new Error("the appliance printed no setup code");
   const r = await client.mutate("setup.complete", wizardAnswers(code));
   if (r.status !== 200) throw new Error(`setup failed: ${JSON.stringify(r.body)}`);
+}
+
+/** What a command printed and its exit code. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs bin/NAME (maculaos, maculaos-release) with `args` and extra environment; never throws on a non-zero exit.
+ * Asynchronous on purpose: an appliance under test serves the CLI from the test's own process. */
+export function runBin(name: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(join(REPO, "bin", name), args, { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
