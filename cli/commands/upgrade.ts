@@ -1,4 +1,5 @@
-// `maculaos upgrade --check | --download | --apply`.
+// `maculaos upgrade [--check | --download | --apply]`.
+import { createInterface } from "node:readline/promises";
 import { UsageError, type Command } from "../command";
 import { bytes, json } from "../format";
 import { followJob } from "./jobs";
@@ -6,13 +7,32 @@ import { followJob } from "./jobs";
 /** `maculaos upgrade`: A/B system updates. */
 export const upgrade: Command = {
   name: "upgrade",
-  usage: "maculaos upgrade --check | --download | --apply   [--json]",
-  summary: "System updates: check the channel, download and verify into the inactive slot, apply for the next boot",
-  options: { check: { type: "boolean" }, download: { type: "boolean" }, apply: { type: "boolean" } },
+  usage: "maculaos upgrade [--check | --download | --apply] [--yes] [--json]",
+  summary: "System updates: check the channel, download and verify into the inactive slot, apply for the next boot; all three without a flag",
+  options: { check: { type: "boolean" }, download: { type: "boolean" }, apply: { type: "boolean" }, yes: { type: "boolean", short: "y" } },
   async run(ctx) {
     const { api, args, flags, json: asJson, out } = ctx;
     const chosen = ["check", "download", "apply"].filter((f) => flags[f]);
-    if (args.length || chosen.length !== 1) throw new UsageError("upgrade takes one of --check, --download, --apply");
+    if (args.length || chosen.length > 1) throw new UsageError("upgrade takes at most one of --check, --download, --apply");
+    if (chosen.length === 0) {
+      const c = await api.updates.checkUpdate.query();
+      if (!c.available) return out(`up to date: ${c.current} is the latest on the ${c.channel} channel`), 0;
+      out(`updating ${c.current} -> ${c.latest} (${bytes(c.size)})`);
+      const job = await api.updates.downloadUpdate.mutate();
+      if ((await followJob(ctx, job.id)) !== 0) return 1;
+      const staged = await api.updates.applyUpdate.mutate();
+      out(`${staged.version} in slot ${staged.slot} boots next (3 attempts, then the current system again)`);
+      let reboot = Boolean(flags.yes);
+      if (!reboot && process.stdin.isTTY) {
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        reboot = /^y(es)?$/i.test((await rl.question("Reboot now? [y/N] ")).trim());
+        rl.close();
+      }
+      if (!reboot) return out("reboot to start it: maculaos reboot"), 0;
+      const b = await api.system.reboot.mutate();
+      out(`rebooted into slot ${b.order[0]}`);
+      return 0;
+    }
     if (flags.check) {
       const c = await api.updates.checkUpdate.query();
       if (asJson) out(json(c));

@@ -8,6 +8,7 @@ import type { System } from "../system";
 import { readBootState, writeBootState } from "./boot-env";
 import { slotStatus, TRIES, type BootState } from "./boot-state";
 import { simulateBoot } from "./dev-boot";
+import { takeTrialRecord } from "../update/install";
 
 const other = (s: Slot): Slot => (s === "A" ? "B" : "A");
 
@@ -50,13 +51,16 @@ export async function afterBoot(sys: System): Promise<BootView> {
   if (booted !== state.order[0]) {
     const failed = state.order[0];
     next = { ...state, order: [booted, failed] };
-    event = { actor: "system", action: "boot.rollback", target: `slot ${booted}`, outcome: "failed", detail: `update to slot ${failed} failed after ${TRIES} attempts; rolled back to slot ${booted}` };
+    const trial = await takeTrialRecord(sys);
+    const what = trial?.slot === failed ? { to: trial.version, back: trial.from } : { to: `slot ${failed}`, back: `slot ${booted}` };
+    event = { actor: "system", action: "boot.rollback", target: `slot ${booted}`, outcome: "failed", detail: `update to ${what.to} failed after ${TRIES} attempts; rolled back to ${what.back}` };
   } else if (slotStatus(state, booted) !== "committed") {
     const problem = await healthProblem(sys);
     if (problem) event = { actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "failed", detail: `not committed: ${problem}` };
     else {
       next = { ...state, slots: { ...state.slots, [booted]: { ok: true, tries: 0 } } };
-      event = { actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "ok", detail: "healthy boot committed" };
+      const trial = await takeTrialRecord(sys);
+      event = { actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "ok", detail: trial?.slot === booted ? `update to ${trial.version} committed after a healthy boot` : "healthy boot committed" };
     }
   }
   if (next !== state || source === "backup") await writeBootState(sys.paths, next);

@@ -57,7 +57,20 @@ export async function bootTime(paths: DevicePaths, kind: DeviceKind, uptimeSecon
   return (await stat(paths.cmdline)).mtime;
 }
 
-/** The installed system version (`usr/lib/maculaos/version` in the running root). */
+/** Where a development device keeps the version of the system in each slot (a node reads it from the booted root). */
+function devSlotVersion(paths: DevicePaths, slot: Slot): string {
+  return `${paths.version}.${slot}`;
+}
+
+/** The running system's version: `usr/lib/maculaos/version` of the booted root; on a development device, the
+ * version recorded for the booted slot, else the version the device was created with. */
 export async function systemVersion(paths: DevicePaths): Promise<string> {
-  return (await readFile(paths.version, "utf8")).trim();
+  const slot = await bootedSlot(paths).catch(() => null);
+  const perSlot = slot ? await readFile(devSlotVersion(paths, slot), "utf8").catch(() => null) : null;
+  return (perSlot ?? (await readFile(paths.version, "utf8"))).trim();
+}
+
+/** Records the version now in a development device's slot (its image file holds no root to read it from). */
+export async function setDevSlotVersion(paths: DevicePaths, slot: Slot, version: string): Promise<void> {
+  await writeFile(devSlotVersion(paths, slot), `${version}\n`);
 }

@@ -10,7 +10,7 @@ import { readBootState, writeBootState } from "../boot/boot-env";
 import { TRIES } from "../boot/boot-state";
 import { AppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
-import { bootedSlot } from "../host/device";
+import { bootedSlot, setDevSlotVersion, systemVersion } from "../host/device";
 import { ensureDir, readTextIfExists } from "../host/files";
 import type { Slot } from "../host/paths";
 import type { JobControl, JobView } from "../jobs/jobs";
@@ -26,6 +26,23 @@ export interface Staged {
 }
 
 const STAGED = "update.staged";
+/** The applied update being tried: which slot, its version and the version it replaces (for the rollback event). */
+const TRIAL = "update.trial";
+
+/** What `--apply` set going: the slot on trial, its version, and the version it replaces. */
+export interface TrialRecord {
+  slot: Slot;
+  version: string;
+  from: string;
+}
+
+/** Takes the record of the update on trial, if any (it is read once, when the trial ends). */
+export async function takeTrialRecord(sys: System): Promise<TrialRecord | null> {
+  const row = await sys.db.meta.findUnique({ where: { key: TRIAL } });
+  if (!row) return null;
+  await sys.db.meta.deleteMany({ where: { key: TRIAL } });
+  return JSON.parse(row.value) as TrialRecord;
+}
 /** How often a download records how far it got (after flushing the slot), so a rerun resumes there. */
 const CHECKPOINT_BYTES = 1024 * 1024;
 
@@ -113,6 +130,7 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
   const readBack = (await hashPrefix(file, check.size)).digest("hex");
   if (readBack !== check.sha256) throw new AppError("INTEGRITY_FAILED", `slot ${slot} read back as ${readBack}, not ${check.sha256}: the disk did not keep the image; slot ${slot} stays unbootable`);
   const staged: Staged = { version: check.latest, slot, sha256: check.sha256, size: check.size };
+  if (sys.kind === "development") await setDevSlotVersion(sys.paths, slot, check.latest);
   await sys.db.meta.create({ data: { key: STAGED, value: JSON.stringify(staged) } });
   return `${check.latest} is in slot ${slot}, verified; apply it with maculaos upgrade --apply`;
 }
@@ -138,8 +156,12 @@ export async function applyUpdate(sys: System, actor: string): Promise<Staged> {
   const booted = await bootedSlot(sys.paths);
   if (staged.slot === booted) throw new AppError("CONFLICT", `the staged update is in slot ${staged.slot}, which is running; download again`);
   const { state } = await readBootState(sys.paths);
+  const trial: TrialRecord = { slot: staged.slot, version: staged.version, from: await systemVersion(sys.paths) };
   await writeBootState(sys.paths, { order: [staged.slot, booted], slots: { ...state.slots, [staged.slot]: { ok: true, tries: TRIES } } });
-  await sys.db.meta.deleteMany({ where: { key: STAGED } });
+  await sys.db.$transaction([
+    sys.db.meta.deleteMany({ where: { key: STAGED } }),
+    sys.db.meta.upsert({ where: { key: TRIAL }, create: { key: TRIAL, value: JSON.stringify(trial) }, update: { value: JSON.stringify(trial) } }),
+  ]);
   await sys.events.record({ actor, action: "update.apply", target: `slot ${staged.slot}`, outcome: "ok", detail: `${staged.version} boots next, ${TRIES} attempts` });
   return staged;
 }

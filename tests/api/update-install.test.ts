@@ -113,7 +113,7 @@ describe("upgrade --download / --apply", () => {
     expect((await readBootState(t.app.sys.paths)).state).toMatchObject({ order: ["B", "A"], slots: { B: { ok: true, tries: 3 } } });
     const reboot = JSON.parse((await maculaos("reboot", "--json")).stdout);
     expect(reboot).toMatchObject({ order: ["B", "A"], slots: { A: "committed", B: "committed" } });
-    expect(JSON.parse((await maculaos("info", "--json")).stdout).slot).toBe("B");
+    expect(JSON.parse((await maculaos("info", "--json")).stdout)).toMatchObject({ slot: "B", version: "0.6.0" });
   });
 
   it("restarts cleanly from byte 0 when the server answers a Range request with 200", async () => {
@@ -131,10 +131,41 @@ describe("upgrade --download / --apply", () => {
     expect(await slotHash("A", SIZE)).toBe(sha);
   });
 
+  it("does check, download and apply in one go with `maculaos upgrade`, and reboots with --yes", async () => {
+    await release("0.7.5");
+    const r = await maculaos("upgrade", "--yes");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/updating 0\.6\.0 -> 0\.7\.5/);
+    expect(r.stdout).toMatch(/0\.7\.5 in slot A boots next/);
+    expect(r.stdout).toMatch(/rebooted into slot A/);
+    expect(JSON.parse((await maculaos("info", "--json")).stdout)).toMatchObject({ slot: "A", version: "0.7.5" });
+  });
+
   it("refuses an image larger than the slot before writing anything", async () => {
     await release("0.8.0", 300 * 1024 * 1024);
     const r = await maculaos("upgrade", "--download");
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/slot A holds 268435456 bytes; the 0\.8\.0 image needs 314572800/);
+    expect(r.stdout + r.stderr).toMatch(/slot B holds 268435456 bytes; the 0\.8\.0 image needs 314572800/);
+  });
+});
+
+describe("a bad update", () => {
+  it("is tried 3 times, then the node falls back and says which version failed and which it runs", async () => {
+    await release("0.9.0");
+    expect((await maculaos("upgrade", "--download")).code).toBe(0);
+    expect((await maculaos("upgrade", "--apply")).code).toBe(0);
+    const sys = t.app.sys;
+    sys.config.problem = "simulated: the new system never gets healthy";
+    try {
+      const trials = [];
+      for (let i = 0; i < 3; i++) trials.push(JSON.parse((await maculaos("reboot", "--json")).stdout).trial);
+      expect(trials).toEqual([1, 2, 3].map((attempt) => ({ slot: "B", attempt, of: 3 })));
+      const fallback = JSON.parse((await maculaos("reboot", "--json")).stdout);
+      expect(fallback).toMatchObject({ order: ["A", "B"], slots: { A: "committed", B: "bad" } });
+    } finally {
+      sys.config.problem = null;
+    }
+    expect((await sys.events.list(1, "boot.rollback"))[0]?.detail).toBe("update to 0.9.0 failed after 3 attempts; rolled back to 0.7.5");
+    expect(JSON.parse((await maculaos("info", "--json")).stdout)).toMatchObject({ slot: "A", version: "0.7.5" });
   });
 });
