@@ -10,8 +10,8 @@ import { devicePaths, type DevicePaths, type Slot } from "./paths";
 /** A node runs commands for real; a development device keeps every side effect inside its root. */
 export type DeviceKind = "node" | "development";
 
-/** Size of each development slot image (sparse, so it costs no disk until written). */
-export const DEV_SLOT_BYTES = 256 * 1024 * 1024;
+/** Size of each development slot image: the guide's 4 GB root partitions (sparse, so it costs no disk until written). */
+export const DEV_SLOT_BYTES = 4 * 1024 * 1024 * 1024;
 
 /** Tells whether `root` is a MaculaOS node (its read-only root carries a marker) or a development device. */
 export function deviceKind(paths: DevicePaths): DeviceKind {
