@@ -19,6 +19,11 @@ export interface BootState {
   slots: Record<Slot, SlotState>;
 }
 
+/** The slot that is not `slot`. */
+export function otherSlot(slot: Slot): Slot {
+  return slot === "A" ? "B" : "A";
+}
+
 /** A freshly installed node: slot A committed and first, slot B empty. */
 export function initialBootState(): BootState {
   return { order: ["A", "B"], slots: { A: { ok: true, tries: 0 }, B: { ok: false, tries: 0 } } };

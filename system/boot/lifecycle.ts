@@ -6,11 +6,10 @@ import type { Slot } from "../host/paths";
 import type { EventInput } from "../events/events";
 import type { System } from "../system";
 import { readBootState, writeBootState } from "./boot-env";
-import { slotStatus, TRIES, type BootState } from "./boot-state";
+import { otherSlot, slotStatus, TRIES, type BootState } from "./boot-state";
 import { simulateBoot } from "./dev-boot";
 import { takeTrialRecord } from "../update/install";
 
-const other = (s: Slot): Slot => (s === "A" ? "B" : "A");
 
 /** The boot state as the dashboard and `maculaos info` show it. */
 export interface BootView {
@@ -72,7 +71,7 @@ export async function afterBoot(sys: System): Promise<BootView> {
 export async function rollback(sys: System, actor: string): Promise<BootView> {
   const { state } = await readBootState(sys.paths);
   const booted = await bootedSlot(sys.paths);
-  const target = other(booted);
+  const target = otherSlot(booted);
   if (slotStatus(state, target) !== "committed") {
     await sys.events.record({ actor, action: "boot.rollback", target: `slot ${target}`, outcome: "failed", detail: `slot ${target} holds no good system` });
     throw new AppError("CONFLICT", `cannot roll back: slot ${target} holds no good system (it is ${slotStatus(state, target)})`);

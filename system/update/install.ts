@@ -3,15 +3,14 @@
 // Range request (a 200 reply, a wrong Content-Range or a changed size restart it cleanly); the slot is read back and
 // hashed again before the update is staged; only a staged update can be applied.
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readBootState, writeBootState } from "../boot/boot-env";
-import { TRIES } from "../boot/boot-state";
+import { otherSlot, TRIES } from "../boot/boot-state";
 import { AppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
 import { bootedSlot, setDevSlotVersion, systemVersion } from "../host/device";
 import { ensureDir, readTextIfExists } from "../host/files";
+import { hashSlotPrefix, openSlotForWrite, slotCapacity } from "../host/slot-io";
 import type { Slot } from "../host/paths";
 import type { JobControl, JobView } from "../jobs/jobs";
 import type { System } from "../system";
@@ -48,15 +47,7 @@ const WRITE_BYTES = 1024 * 1024;
 /** How often a download records how far it got (after flushing the slot): 64 times per image, at least every MiB. */
 const checkpointBytes = (size: number) => Math.max(WRITE_BYTES, Math.floor(size / 64));
 
-const other = (s: Slot): Slot => (s === "A" ? "B" : "A");
 const progressFile = (sys: System) => join(sys.paths.dataDir, "update/download.json");
-
-/** Hashes the first `length` bytes of a file. */
-async function hashPrefix(file: string, length: number, hash: Hash = createHash("sha256")): Promise<Hash> {
-  if (length === 0) return hash;
-  for await (const chunk of createReadStream(file, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
-  return hash;
-}
 
 /** Where an interrupted download of this very image stopped, or 0. */
 async function resumeOffset(sys: System, want: UpdateCheck, slot: Slot): Promise<number> {
@@ -81,7 +72,7 @@ async function fetchInto(url: string, file: string, offset: number, size: number
     }
   } else if (!res.ok) throw new AppError("UNAVAILABLE", `the update server answered ${res.status} for ${url}`);
   if (!res.body) throw new AppError("UNAVAILABLE", `the update server sent no image for ${url}`);
-  const fh = await open(file, "r+");
+  const fh = await openSlotForWrite(file);
   let position = offset;
   try {
     // Network chunks are small; gather them into 1 MiB writes (constant memory, far fewer syscalls).
@@ -118,10 +109,10 @@ async function fetchInto(url: string, file: string, offset: number, size: number
 /** The download's work: check, mark the slot unbootable, stream, verify twice, stage. */
 async function download(sys: System, job: JobControl, check: UpdateCheck, slot: Slot): Promise<string> {
   const file = sys.paths.slot(slot);
-  const capacity = (await stat(file)).size;
+  const capacity = await slotCapacity(file);
   if (capacity < check.size) throw new AppError("NO_SPACE", `slot ${slot} holds ${capacity} bytes; the ${check.latest} image needs ${check.size}`);
   const { state } = await readBootState(sys.paths);
-  if (state.slots[slot].ok || state.order[0] === slot) await writeBootState(sys.paths, { order: [other(slot), slot], slots: { ...state.slots, [slot]: { ok: false, tries: 0 } } });
+  if (state.slots[slot].ok || state.order[0] === slot) await writeBootState(sys.paths, { order: [otherSlot(slot), slot], slots: { ...state.slots, [slot]: { ok: false, tries: 0 } } });
   await sys.db.meta.deleteMany({ where: { key: STAGED } });
   await ensureDir(join(sys.paths.dataDir, "update"));
   let offset = await resumeOffset(sys, check, slot);
@@ -133,7 +124,7 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
     await flush(); // the bytes a checkpoint counts are on disk before it says so
     await writeFileAtomic(progressFile(sys), JSON.stringify({ sha256: check.sha256, size: check.size, slot, offset: done }));
   };
-  let digest = await fetchInto(check.imageUrl, file, offset, check.size, await hashPrefix(file, offset), checkpoint);
+  let digest = await fetchInto(check.imageUrl, file, offset, check.size, await hashSlotPrefix(file, offset, createHash("sha256")), checkpoint);
   if (digest === null) {
     offset = 0;
     lastCheckpoint = 0;
@@ -142,7 +133,7 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
   await writeFileAtomic(progressFile(sys), "{}");
   if (digest !== check.sha256) throw new AppError("INTEGRITY_FAILED", `the downloaded image's sha256 is ${digest}, the signed manifest says ${check.sha256}; slot ${slot} stays unbootable`);
   job.progress(0.9, `reading slot ${slot} back`);
-  const readBack = (await hashPrefix(file, check.size)).digest("hex");
+  const readBack = (await hashSlotPrefix(file, check.size, createHash("sha256"))).digest("hex");
   if (readBack !== check.sha256) throw new AppError("INTEGRITY_FAILED", `slot ${slot} read back as ${readBack}, not ${check.sha256}: the disk did not keep the image; slot ${slot} stays unbootable`);
   const staged: Staged = { version: check.latest, slot, sha256: check.sha256, size: check.size };
   if (sys.kind === "development") await setDevSlotVersion(sys.paths, slot, check.latest);
@@ -154,7 +145,7 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
 export async function startDownload(sys: System, actor: string): Promise<JobView> {
   const check = await checkForUpdate(sys);
   if (!check.available) throw new AppError("CONFLICT", `already up to date: ${check.current} is the latest on the ${check.channel} channel`);
-  const slot = other(await bootedSlot(sys.paths));
+  const slot = otherSlot(await bootedSlot(sys.paths));
   return sys.jobs.start("update.download", `slot ${slot}`, actor, (job) => download(sys, job, check, slot));
 }
 
