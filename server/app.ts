@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { Logger } from "~/system/logging/logger";
 import { afterBoot } from "~/system/boot/lifecycle";
+import { startUpdateScheduler } from "~/system/update/schedule";
 import { setupCode, setupPending } from "~/system/setup/setup";
 import { openSystem, type System } from "~/system/system";
 import { startListeners, type Listeners } from "./http";
@@ -44,12 +45,14 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   }
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
   await afterBoot(sys);
+  const stopScheduler = startUpdateScheduler(sys);
   return {
     sys,
     listeners,
     port: listeners.port,
     url,
     close: async () => {
+      stopScheduler();
       await listeners.close();
       await sys.close();
     },

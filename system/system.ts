@@ -9,6 +9,8 @@ import { ensureDir } from "./host/files";
 import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/device";
 import { devicePaths, type DevicePaths } from "./host/paths";
 import { JobRunner } from "./jobs/jobs";
+import { nodeArch } from "./update/check";
+import { ensureDevRelease } from "./update/dev-release";
 import type { Logger } from "./logging/logger";
 
 /** Everything a system function needs. */
@@ -43,6 +45,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
   const kind = deviceKind(paths);
   if (kind === "development") {
     paths = await ensureDevelopmentDevice(opts.root, opts.version);
+    await ensureDevRelease(paths, opts.version, nodeArch());
     await firstBoot(paths);
   }
   await ensureDir(paths.dataDir, 0o700);

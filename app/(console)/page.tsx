@@ -241,6 +241,7 @@ export default function DashboardPage() {
   const trpc = useTRPC();
   const info = useQuery(trpc.system.info.queryOptions(undefined, { refetchInterval: 5_000 }));
   const loading = info.isPending;
+  const now = useNow(15_000);
 
   return (
     <>
@@ -268,6 +269,14 @@ export default function DashboardPage() {
               {info.data.configProblem} The last good configuration stays in force.{" "}
               <Link href="/settings#yaml" className="underline">
                 Fix it in Settings
+              </Link>
+            </Notice>
+          )}
+          {info.data?.rollback && (
+            <Notice tone="danger" title="An update failed and was rolled back" className="mb-4" id="update-rollback">
+              {info.data.rollback.detail}, <RelativeTime at={new Date(info.data.rollback.at).toISOString()} now={now} />.{" "}
+              <Link href="/updates" className="underline">
+                See Updates
               </Link>
             </Notice>
           )}

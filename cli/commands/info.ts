@@ -19,6 +19,7 @@ export const info: Command = {
         ["Version", i.version],
         ["Slot", i.slot],
         ["Boot", describeBoot(i.boot)],
+        ...(i.rollback ? [["Rollback", `${i.rollback.detail} (${new Date(i.rollback.at).toISOString()})`] as [string, string]] : []),
         ["Uptime", duration(i.uptime)],
         ["Setup", i.setup],
         ["Device", i.device],

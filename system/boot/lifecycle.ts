@@ -1,6 +1,7 @@
 // What the appliance does about the boot state: commit a healthy boot of a new slot, notice that the bootloader fell
 // back (and say so once), roll back on request, and, on the development device, reboot with the bootloader's rules.
 import { AppError } from "../errors";
+import { run } from "../host/run";
 import { bootedSlot } from "../host/device";
 import type { Slot } from "../host/paths";
 import type { EventInput } from "../events/events";
@@ -8,6 +9,7 @@ import type { System } from "../system";
 import { readBootState, writeBootState } from "./boot-env";
 import { otherSlot, slotStatus, TRIES, type BootState } from "./boot-state";
 import { simulateBoot } from "./dev-boot";
+import { readDevImageHeader } from "../update/dev-release";
 import { takeTrialRecord } from "../update/install";
 
 
@@ -30,8 +32,10 @@ export function viewBoot(state: BootState, booted: Slot): BootView {
   };
 }
 
-/** Why this boot may not be committed, or null when the appliance is healthy: server up, database and config OK. */
-async function healthProblem(sys: System): Promise<string | null> {
+/** Why this boot may not be committed, or null when the appliance is healthy: server up, database and config OK. On
+ * the development device, a boot of an image marked bad fails here, as a broken system would on a node. */
+async function healthProblem(sys: System, booted: Slot): Promise<string | null> {
+  if (sys.kind === "development" && (await readDevImageHeader(sys.paths, booted))?.boots === false) return `the system in slot ${booted} does not start: its development image is marked bad`;
   if (sys.config.problem) return `config.yaml is invalid: ${sys.config.problem}`;
   const dbOk = await sys.db.$queryRaw`SELECT 1`.then(() => true, () => false);
   return dbOk ? null : "the database does not answer";
@@ -54,7 +58,7 @@ export async function afterBoot(sys: System): Promise<BootView> {
     const what = trial?.slot === failed ? { to: trial.version, back: trial.from } : { to: `slot ${failed}`, back: `slot ${booted}` };
     event = { actor: "system", action: "boot.rollback", target: `slot ${booted}`, outcome: "failed", detail: `update to ${what.to} failed after ${TRIES} attempts; rolled back to ${what.back}` };
   } else if (slotStatus(state, booted) !== "committed") {
-    const problem = await healthProblem(sys);
+    const problem = await healthProblem(sys, booted);
     if (problem) event = { actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "failed", detail: `not committed: ${problem}` };
     else {
       next = { ...state, slots: { ...state.slots, [booted]: { ok: true, tries: 0 } } };
@@ -82,9 +86,15 @@ export async function rollback(sys: System, actor: string): Promise<BootView> {
   return viewBoot(next, booted);
 }
 
-/** Reboots the development device by the bootloader's rules, then does what the appliance does after a boot. */
+/** Reboots: a node for real (systemd; the bootloader picks the slot), the development device by the bootloader's
+ * rules, followed by what the appliance does after a boot. */
 export async function reboot(sys: System, actor: string): Promise<BootView> {
-  if (sys.kind !== "development") throw new AppError("UNAVAILABLE", "on a node, reboot with `sudo reboot`; the appliance reboots only development devices so far");
+  if (sys.kind === "node") {
+    const view = viewBoot((await readBootState(sys.paths)).state, await bootedSlot(sys.paths));
+    await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `rebooting; slot ${view.order[0]} is first` });
+    await run("systemctl", ["reboot"]);
+    return view;
+  }
   const slot = await simulateBoot(sys.paths);
   const view = await afterBoot(sys);
   await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}` });

@@ -192,7 +192,7 @@ export const configSchema = strict({
     schedule: schedule.default("04:00"),
     auto_reboot: flag.default(false),
     notify: text("an email address like admin@example.com", EMAIL).optional(),
-    server: text("an http(s) URL like https://updates.example.com", (s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol)).optional(),
+    server: text("an http(s) URL like https://updates.example.com, or a file: URL of a release directory", (s) => URL.canParse(s) && /^(https?|file):$/.test(new URL(s).protocol)).optional(),
     channel: text("a channel name like stable", /^[a-z0-9][a-z0-9._-]*$/).default("stable"),
   }).prefault({}),
   monitoring: strict({

@@ -2,7 +2,7 @@
 // creating the tree a node has: two root slot images, the data tree, /etc/hostname, /run/maculaos (the boot env and
 // the first boot come from system/boot/dev-boot.ts).
 import { existsSync } from "node:fs";
-import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { AppError } from "../errors";
 import { devicePaths, type DevicePaths, type Slot } from "./paths";
@@ -70,7 +70,9 @@ export async function systemVersion(paths: DevicePaths): Promise<string> {
   return (perSlot ?? (await readFile(paths.version, "utf8"))).trim();
 }
 
-/** Records the version now in a development device's slot (its image file holds no root to read it from). */
-export async function setDevSlotVersion(paths: DevicePaths, slot: Slot, version: string): Promise<void> {
-  await writeFile(devSlotVersion(paths, slot), `${version}\n`);
+/** Records the version now in a development device's slot (its image file holds no root to read it from); null
+ * forgets it while the slot is overwritten. */
+export async function setDevSlotVersion(paths: DevicePaths, slot: Slot, version: string | null): Promise<void> {
+  if (version === null) await rm(devSlotVersion(paths, slot), { force: true });
+  else await writeFile(devSlotVersion(paths, slot), `${version}\n`);
 }

@@ -24,10 +24,17 @@ function sampler(sys: System) {
   return s();
 }
 
+/** The bootloader's last fall back from a failed update, until an update is committed after it; or null. */
+async function lastRollback(sys: System): Promise<{ at: Date; detail: string } | null> {
+  const [[fallback], commits] = await Promise.all([sys.events.list(1, "boot.rollback").then((l) => l.filter((e) => e.actor === "system")), sys.events.list(20, "boot.commit")]);
+  if (!fallback || commits.some((c) => c.outcome === "ok" && c.id > fallback.id)) return null;
+  return { at: fallback.at, detail: fallback.detail ?? "" };
+}
+
 /** Gathers the node's facts (`maculaos info`, the dashboard's first row). */
 export async function getInfo(sys: System) {
   const config = sys.config.current();
-  const [[cpu, memory, disk, { slot, boot, version, bootedAt }], pending] = await Promise.all([sampler(sys), setupPending(sys)]);
+  const [[cpu, memory, disk, { slot, boot, version, bootedAt }], pending, rollback] = await Promise.all([sampler(sys), setupPending(sys), lastRollback(sys)]);
   return {
     hostname: config.hostname,
     version,
@@ -39,6 +46,8 @@ export async function getInfo(sys: System) {
     device: sys.kind,
     /** Why config.yaml on disk is not in force (it failed validation), or null. */
     configProblem: sys.config.problem,
+    /** The last automatic rollback from a failed update, until a later update is committed. */
+    rollback,
     mesh: { role: config.mesh.role, realm: config.mesh.realm },
     cpu,
     memory,

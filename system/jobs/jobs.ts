@@ -106,6 +106,13 @@ export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown
     return (await this.db.job.findMany({ orderBy: { createdAt: "desc" }, take: limit })) as JobView[];
   }
 
+  /** The job once it has finished. */
+  async finished(id: string): Promise<JobView> {
+    let last: JobView | undefined;
+    for await (const j of await this.follow(id)) last = j;
+    return last!;
+  }
+
   /** The job's state now and at every change until it finishes; NOT_FOUND before any streaming for an unknown job. */
   async follow(id: string, signal?: AbortSignal): Promise<AsyncGenerator<JobView>> {
     const queue: JobView[] = [];

@@ -6,15 +6,17 @@ import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
 import { readBootState, writeBootState } from "../boot/boot-env";
 import { otherSlot, TRIES } from "../boot/boot-state";
+import { dropMeta, putMeta, readMeta } from "../db/meta";
 import { AppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
 import { bootedSlot, setDevSlotVersion, systemVersion } from "../host/device";
 import { ensureDir, readTextIfExists } from "../host/files";
-import { hashSlotPrefix, openSlotForWrite, slotCapacity } from "../host/slot-io";
+import { hashSlotPrefix, openSlotForWrite, slotCapacity, slotShortfall } from "../host/slot-io";
 import type { Slot } from "../host/paths";
 import type { JobControl, JobView } from "../jobs/jobs";
 import type { System } from "../system";
 import { checkForUpdate, type UpdateCheck } from "./check";
+import { openImage } from "./source";
 
 /** An update written to a slot and verified, waiting for `--apply`. */
 export interface Staged {
@@ -24,9 +26,12 @@ export interface Staged {
   size: number;
 }
 
-const STAGED = "update.staged";
-/** The applied update being tried: which slot, its version and the version it replaces (for the rollback event). */
-const TRIAL = "update.trial";
+/** Meta keys: the staged update; the applied update being tried; what each slot holds. */
+export const STAGED = "update.staged";
+/** Meta key of the update on trial: which slot, its version and the version it replaces (for the rollback event). */
+export const TRIAL = "update.trial";
+/** Meta key of the version each slot holds, as far as the appliance wrote it (null: empty or half written). */
+export const SLOT_VERSIONS = "update.slots";
 
 /** What `--apply` set going: the slot on trial, its version, and the version it replaces. */
 export interface TrialRecord {
@@ -37,11 +42,18 @@ export interface TrialRecord {
 
 /** Takes the record of the update on trial, if any (it is read once, when the trial ends). */
 export async function takeTrialRecord(sys: System): Promise<TrialRecord | null> {
-  const row = await sys.db.meta.findUnique({ where: { key: TRIAL } });
-  if (!row) return null;
-  await sys.db.meta.deleteMany({ where: { key: TRIAL } });
-  return JSON.parse(row.value) as TrialRecord;
+  const trial = await readMeta<TrialRecord>(sys.db, TRIAL);
+  if (trial) await dropMeta(sys.db, TRIAL);
+  return trial;
 }
+
+/** Records the version `slot` holds (null while it is being overwritten). */
+async function setSlotVersion(sys: System, slot: Slot, version: string | null): Promise<void> {
+  const known = (await readMeta<Partial<Record<Slot, string | null>>>(sys.db, SLOT_VERSIONS)) ?? {};
+  await putMeta(sys.db, SLOT_VERSIONS, { ...known, [slot]: version });
+  if (sys.kind === "development") await setDevSlotVersion(sys.paths, slot, version);
+}
+
 /** Size of the writes into the slot. */
 const WRITE_BYTES = 1024 * 1024;
 /** How often a download records how far it got (after flushing the slot): 64 times per image, at least every MiB. */
@@ -61,17 +73,10 @@ async function resumeOffset(sys: System, want: UpdateCheck, slot: Slot): Promise
   }
 }
 
-/** Streams the image into the slot from `offset`; returns the final hash, or null when the server forced a restart. */
-async function fetchInto(url: string, file: string, offset: number, size: number, hash: Hash, onBytes: (done: number, flush: () => Promise<void>) => Promise<void>): Promise<string | null> {
-  const res = await fetch(url, { headers: offset ? { range: `bytes=${offset}-` } : {}, signal: AbortSignal.timeout(3_600_000), redirect: "error" });
-  if (offset) {
-    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get("content-range") ?? "");
-    if (res.status !== 206 || !range || Number(range[1]) !== offset || Number(range[3]) !== size) {
-      await res.body?.cancel();
-      return null; // the server ignored or mangled the Range: start over from byte 0
-    }
-  } else if (!res.ok) throw new AppError("UNAVAILABLE", `the update server answered ${res.status} for ${url}`);
-  if (!res.body) throw new AppError("UNAVAILABLE", `the update server sent no image for ${url}`);
+/** Streams the image into the slot from `offset`; returns the final hash, or null when the source forced a restart. */
+async function fetchInto(url: URL, file: string, offset: number, size: number, hash: Hash, onBytes: (done: number, flush: () => Promise<void>) => Promise<void>): Promise<string | null> {
+  const body = await openImage(url, offset, size);
+  if (body === "restart") return null; // the server ignored or mangled the Range: start over from byte 0
   const fh = await openSlotForWrite(file);
   let position = offset;
   try {
@@ -87,7 +92,7 @@ async function fetchInto(url: string, file: string, offset: number, size: number
       pendingBytes = 0;
       await onBytes(position, () => fh.datasync());
     };
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of body) {
       if (position + pendingBytes + chunk.length > size) throw new AppError("INTEGRITY_FAILED", `the image is larger than the ${size} bytes its manifest says`);
       hash.update(chunk);
       pending.push(chunk);
@@ -98,6 +103,9 @@ async function fetchInto(url: string, file: string, offset: number, size: number
     await fh.sync();
   } catch (cause) {
     if (cause instanceof AppError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "ENOSPC" || code === "EDQUOT") throw new AppError("NO_SPACE", `the disk is full: ${position} of ${size} bytes are in the slot; free some space and run it again to resume`, { cause });
+    if (code === "EIO" || code === "EROFS") throw new AppError("IO_FAILED", `writing the slot failed at byte ${position} (${code}): the disk may be failing`, { cause });
     throw new AppError("UNAVAILABLE", `the download broke off at ${position} of ${size} bytes (${(cause as Error).message}); run it again to resume`, { cause });
   } finally {
     await fh.close();
@@ -109,11 +117,14 @@ async function fetchInto(url: string, file: string, offset: number, size: number
 /** The download's work: check, mark the slot unbootable, stream, verify twice, stage. */
 async function download(sys: System, job: JobControl, check: UpdateCheck, slot: Slot): Promise<string> {
   const file = sys.paths.slot(slot);
-  const capacity = await slotCapacity(file);
+  const capacity = await slotCapacity(sys.root, file);
   if (capacity < check.size) throw new AppError("NO_SPACE", `slot ${slot} holds ${capacity} bytes; the ${check.latest} image needs ${check.size}`);
+  const short = await slotShortfall(file, check.size);
+  if (short > 0) throw new AppError("NO_SPACE", `the disk is full: writing the ${check.latest} image into slot ${slot} needs ${short} more bytes than are free`);
   const { state } = await readBootState(sys.paths);
   if (state.slots[slot].ok || state.order[0] === slot) await writeBootState(sys.paths, { order: [otherSlot(slot), slot], slots: { ...state.slots, [slot]: { ok: false, tries: 0 } } });
-  await sys.db.meta.deleteMany({ where: { key: STAGED } });
+  await dropMeta(sys.db, STAGED);
+  await setSlotVersion(sys, slot, null);
   await ensureDir(join(sys.paths.dataDir, "update"));
   let offset = await resumeOffset(sys, check, slot);
   let lastCheckpoint = offset;
@@ -124,11 +135,12 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
     await flush(); // the bytes a checkpoint counts are on disk before it says so
     await writeFileAtomic(progressFile(sys), JSON.stringify({ sha256: check.sha256, size: check.size, slot, offset: done }));
   };
-  let digest = await fetchInto(check.imageUrl, file, offset, check.size, await hashSlotPrefix(file, offset, createHash("sha256")), checkpoint);
+  const url = new URL(check.imageUrl);
+  let digest = await fetchInto(url, file, offset, check.size, await hashSlotPrefix(file, offset, createHash("sha256")), checkpoint);
   if (digest === null) {
     offset = 0;
     lastCheckpoint = 0;
-    digest = await fetchInto(check.imageUrl, file, 0, check.size, createHash("sha256"), checkpoint);
+    digest = await fetchInto(url, file, 0, check.size, createHash("sha256"), checkpoint);
   }
   await writeFileAtomic(progressFile(sys), "{}");
   if (digest !== check.sha256) throw new AppError("INTEGRITY_FAILED", `the downloaded image's sha256 is ${digest}, the signed manifest says ${check.sha256}; slot ${slot} stays unbootable`);
@@ -136,8 +148,8 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
   const readBack = (await hashSlotPrefix(file, check.size, createHash("sha256"))).digest("hex");
   if (readBack !== check.sha256) throw new AppError("INTEGRITY_FAILED", `slot ${slot} read back as ${readBack}, not ${check.sha256}: the disk did not keep the image; slot ${slot} stays unbootable`);
   const staged: Staged = { version: check.latest, slot, sha256: check.sha256, size: check.size };
-  if (sys.kind === "development") await setDevSlotVersion(sys.paths, slot, check.latest);
-  await sys.db.meta.create({ data: { key: STAGED, value: JSON.stringify(staged) } });
+  await setSlotVersion(sys, slot, check.latest);
+  await putMeta(sys.db, STAGED, staged);
   return `${check.latest} is in slot ${slot}, verified; apply it with maculaos upgrade --apply`;
 }
 
@@ -149,25 +161,17 @@ export async function startDownload(sys: System, actor: string): Promise<JobView
   return sys.jobs.start("update.download", `slot ${slot}`, actor, (job) => download(sys, job, check, slot));
 }
 
-// The staged update, or null.
-async function stagedUpdate(sys: System): Promise<Staged | null> {
-  const row = await sys.db.meta.findUnique({ where: { key: STAGED } });
-  return row ? (JSON.parse(row.value) as Staged) : null;
-}
-
 /** Sets the bootloader to try the staged slot at the next boot, up to 3 times. */
 export async function applyUpdate(sys: System, actor: string): Promise<Staged> {
-  const staged = await stagedUpdate(sys);
+  const staged = await readMeta<Staged>(sys.db, STAGED);
   if (!staged) throw new AppError("CONFLICT", "no verified update is staged: run maculaos upgrade --download first");
   const booted = await bootedSlot(sys.paths);
   if (staged.slot === booted) throw new AppError("CONFLICT", `the staged update is in slot ${staged.slot}, which is running; download again`);
   const { state } = await readBootState(sys.paths);
   const trial: TrialRecord = { slot: staged.slot, version: staged.version, from: await systemVersion(sys.paths) };
   await writeBootState(sys.paths, { order: [staged.slot, booted], slots: { ...state.slots, [staged.slot]: { ok: true, tries: TRIES } } });
-  await sys.db.$transaction([
-    sys.db.meta.deleteMany({ where: { key: STAGED } }),
-    sys.db.meta.upsert({ where: { key: TRIAL }, create: { key: TRIAL, value: JSON.stringify(trial) }, update: { value: JSON.stringify(trial) } }),
-  ]);
+  await sys.db.$transaction([dropMeta(sys.db, STAGED), putMeta(sys.db, TRIAL, trial)]);
+  await setSlotVersion(sys, booted, trial.from);
   await sys.events.record({ actor, action: "update.apply", target: `slot ${staged.slot}`, outcome: "ok", detail: `${staged.version} boots next, ${TRIES} attempts` });
   return staged;
 }

@@ -48,10 +48,18 @@ afterAll(async () => {
 const sign = (v: string, keys = "keys") => run("maculaos-release", ["sign", "--key", join(work, keys, "release.key"), "--version", v, "--notes", `Release ${v}`, join(work, "image.img"), channelDir]);
 
 describe("upgrade --check", () => {
-  it("says plainly when no update server is set", async () => {
-    const r = await maculaos("upgrade", "--check");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no update server: set one with `maculaos config set updates.server URL`/);
+  it("uses the development device's own signed release until a server is set; a node says plainly that none is", async () => {
+    const dev = await maculaos("upgrade", "--check");
+    expect(dev.code).toBe(0);
+    expect(dev.stdout).toMatch(/^update available on the stable channel: 0\.1\.0-test -> 0\.1\.1 \(4\.0 MiB\)/);
+    t.app.sys.kind = "node";
+    try {
+      const r = await maculaos("upgrade", "--check");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no update server: set one with `maculaos config set updates.server URL`/);
+    } finally {
+      t.app.sys.kind = "development";
+    }
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     expect((await maculaos("config", "set", "updates.server", url)).code).toBe(0);
   });
