@@ -20,11 +20,13 @@ export const NODE_FLAGS = JSON.parse(readFileSync(join(REPO, "server/node-flags.
 
 /**
  * Starts the appliance on a free loopback port; resolves once it listens, with its URL, setup code, the log lines it
- * wrote (JSON on stderr) and stop(). `nodeArgs` go to node before the script (default: NODE_FLAGS).
+ * wrote (JSON on stderr), stop() and kill(). `nodeArgs` go to node before the script (default: NODE_FLAGS), `args`
+ * after it (e.g. --api-only). Without `root` it runs in a fresh temporary device that stop() removes; a given `root`
+ * is kept (a restart after a crash).
  */
-export function startAppliance({ nodeArgs = NODE_FLAGS, env = {} } = {}) {
-  const root = mkdtempSync(join(tmpdir(), "maculaos-proc-"));
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO, "dist/server.mjs")], {
+export function startAppliance({ nodeArgs = NODE_FLAGS, env = {}, root: given, args = [] } = {}) {
+  const root = given ?? mkdtempSync(join(tmpdir(), "maculaos-proc-"));
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO, "dist/server.mjs"), ...args], {
     cwd: REPO,
     env: { ...process.env, MACULAOS_ROOT: root, PORT: "0", HOST: "127.0.0.1", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -37,6 +39,12 @@ export function startAppliance({ nodeArgs = NODE_FLAGS, env = {} } = {}) {
     partial = lines.pop() ?? "";
     logs.push(...lines.filter(Boolean));
   });
+  const ended = (signal) =>
+    new Promise((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      child.once("exit", r);
+      child.kill(signal);
+    });
   return new Promise((resolve, reject) => {
     const check = () => {
       const port = logs.map((l) => /"msg":"listening","port":(\d+)/.exec(l)?.[1]).find(Boolean);
@@ -49,12 +57,8 @@ export function startAppliance({ nodeArgs = NODE_FLAGS, env = {} } = {}) {
         code,
         logs,
         errorLogs: () => logs.filter((l) => l.includes('"level":"error"') || !l.startsWith("{")),
-        stop: () =>
-          new Promise((r) => {
-            if (child.exitCode !== null) return r();
-            child.once("exit", r);
-            child.kill("SIGTERM");
-          }).then(() => rmSync(root, { recursive: true, force: true })),
+        stop: () => ended("SIGTERM").then(() => given || rmSync(root, { recursive: true, force: true })),
+        kill: () => ended("SIGKILL"),
       });
     };
     child.stdout.on("data", (d) => ((out += d), check()));
