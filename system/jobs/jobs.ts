@@ -54,7 +54,7 @@ export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown
   /** Starts `work` as a job of `kind` on `target`; refuses when one of the same kind and target is running. */
   async start(kind: string, target: string, actor: string, work: (job: JobControl) => Promise<string | void>): Promise<JobView> {
     for (const j of this.live.values()) {
-      if (j.kind === kind && j.target === target) throw new AppError("CONFLICT", `a ${kind} job for ${target} is already running (${j.id})`);
+      if (j.state === "running" && j.kind === kind && j.target === target) throw new AppError("CONFLICT", `a ${kind} job for ${target} is already running (${j.id})`);
     }
     const job: JobView = { id: randomUUID(), kind, target, state: "running", progress: 0, message: null, error: null, actor, createdAt: new Date(), finishedAt: null };
     await this.db.job.create({ data: { ...job } });
@@ -86,10 +86,13 @@ export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown
       Object.assign(job, { state: "failed", error: e instanceof Error ? e.message : String(e) });
     }
     job.finishedAt = new Date();
-    this.live.delete(job.id);
-    await this.db.job.update({ where: { id: job.id }, data: { state: job.state, progress: job.progress, message: job.message, error: job.error, finishedAt: job.finishedAt } });
-    await this.events.record({ actor: job.actor, action: job.kind, target: job.target, outcome: job.state === "succeeded" ? "ok" : "failed", detail: job.error ?? job.message });
-    this.emit("update", { ...job });
+    try {
+      await this.db.job.update({ where: { id: job.id }, data: { state: job.state, progress: job.progress, message: job.message, error: job.error, finishedAt: job.finishedAt } });
+      this.live.delete(job.id); // until the end is stored (a full disk can refuse it), get() answers from memory
+      await this.events.record({ actor: job.actor, action: job.kind, target: job.target, outcome: job.state === "succeeded" ? "ok" : "failed", detail: job.error ?? job.message });
+    } finally {
+      this.emit("update", { ...job }); // followers learn the end even when it could not be stored: nothing waits forever
+    }
   }
 
   /** One job by id: the live view while it runs, the stored one after. */
@@ -103,7 +106,8 @@ export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown
 
   /** The newest jobs first. */
   async list(limit = 50): Promise<JobView[]> {
-    return (await this.db.job.findMany({ orderBy: { createdAt: "desc" }, take: limit })) as JobView[];
+    const rows = (await this.db.job.findMany({ orderBy: { createdAt: "desc" }, take: limit })) as JobView[];
+    return rows.map((r) => ({ ...(this.live.get(r.id) ?? r) }));
   }
 
   /** The job once it has finished. */

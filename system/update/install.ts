@@ -86,8 +86,11 @@ async function fetchInto(url: URL, file: string, offset: number, size: number, h
     const flush = async () => {
       if (!pendingBytes) return;
       const block = Buffer.concat(pending, pendingBytes);
-      await fh.write(block, 0, block.length, position);
-      position += block.length;
+      for (let done = 0; done < block.length; ) {
+        const { bytesWritten } = await fh.write(block, done, block.length - done, position); // may be short on a full disk
+        done += bytesWritten;
+        position += bytesWritten;
+      }
       pending = [];
       pendingBytes = 0;
       await onBytes(position, () => fh.datasync());

@@ -26,9 +26,9 @@ export interface TestAppliance {
   close(): Promise<void>;
 }
 
-/** Starts an API-only appliance in a fresh temporary root (prepared by `seed`) on 127.0.0.1, port 0. */
-export async function startTestAppliance(opts: { env?: Record<string, string>; seed?: (root: string) => Promise<void> } = {}): Promise<TestAppliance> {
-  const root = await mkdtemp(join(tmpdir(), "maculaos-test-"));
+/** Starts an API-only appliance in `root` or a fresh temporary root (prepared by `seed`) on 127.0.0.1, port 0. */
+export async function startTestAppliance(opts: { env?: Record<string, string>; seed?: (root: string) => Promise<void>; root?: string } = {}): Promise<TestAppliance> {
+  const root = opts.root ?? (await mkdtemp(join(tmpdir(), "maculaos-test-")));
   await opts.seed?.(root);
   const logs: string[] = [];
   const consoleLines: string[] = [];
