@@ -9,7 +9,10 @@ export interface ApplianceProcess {
   code: string;
   logs: string[];
   errorLogs(): string[];
+  /** SIGTERM, then removes a temporary root (a given root is kept). */
   stop(): Promise<void>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<void>;
 }
 /** The repository root. */
 export const REPO: string;
@@ -17,8 +20,8 @@ export const REPO: string;
 export const NODE_FLAGS: string[];
 /** Resident set size of a process in MB. */
 export function rssMb(pid: number): number;
-/** Starts the built appliance in a fresh temporary root. */
-export function startAppliance(opts?: { nodeArgs?: string[]; env?: Record<string, string> }): Promise<ApplianceProcess>;
+/** Starts the built appliance in `root` or a fresh temporary root; `args` go after the script (e.g. --api-only). */
+export function startAppliance(opts?: { nodeArgs?: string[]; env?: Record<string, string>; root?: string; args?: string[] }): Promise<ApplianceProcess>;
 /** A valid set of setup wizard answers. */
 export function wizardAnswers(code: string, overrides?: Record<string, unknown>): Record<string, unknown> & { code: string };
 /** Completes setup through the API; returns the admin's session cookie. */
