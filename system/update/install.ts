@@ -73,6 +73,13 @@ async function resumeOffset(sys: System, want: UpdateCheck, slot: Slot): Promise
   }
 }
 
+/** `buffers` without their first `n` bytes. */
+function skipBytes(buffers: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < buffers.length && n >= buffers[i]!.length) n -= buffers[i++]!.length;
+  return i < buffers.length ? [buffers[i]!.subarray(n), ...buffers.slice(i + 1)] : [];
+}
+
 /** Streams the image into the slot from `offset`; returns the final hash, or null when the source forced a restart. */
 async function fetchInto(url: URL, file: string, offset: number, size: number, hash: Hash, onBytes: (done: number, flush: () => Promise<void>) => Promise<void>): Promise<string | null> {
   const body = await openImage(url, offset, size);
@@ -85,14 +92,14 @@ async function fetchInto(url: URL, file: string, offset: number, size: number, h
     let pendingBytes = 0;
     const flush = async () => {
       if (!pendingBytes) return;
-      const block = Buffer.concat(pending, pendingBytes);
-      for (let done = 0; done < block.length; ) {
-        const { bytesWritten } = await fh.write(block, done, block.length - done, position); // may be short on a full disk
-        done += bytesWritten;
-        position += bytesWritten;
-      }
+      let buffers = pending;
       pending = [];
       pendingBytes = 0;
+      while (buffers.length) {
+        const { bytesWritten } = await fh.writev(buffers, position); // one syscall, no copy; short on a full disk
+        position += bytesWritten;
+        buffers = skipBytes(buffers, bytesWritten);
+      }
       await onBytes(position, () => fh.datasync());
     };
     for await (const chunk of body) {

@@ -4,6 +4,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { request } from "undici";
 import { AppError } from "../errors";
 
 /** The image from an offset: its bytes, or "restart" when the source cannot resume there (start again from 0). */
@@ -51,14 +52,20 @@ export async function openImage(url: URL, offset: number, size: number): Promise
     }
     return createReadStream("", { fd: fh, start: offset, highWaterMark: 1024 * 1024 });
   }
-  const res = await fetch(url, { headers: offset ? { range: `bytes=${offset}-` } : {}, signal: AbortSignal.timeout(3_600_000), redirect: "error" });
+  // undici's request() gives a Node stream: about a third less CPU per byte than fetch()'s web stream.
+  const res = await request(url, { method: "GET", headers: offset ? { range: `bytes=${offset}-` } : {}, headersTimeout: 30_000, bodyTimeout: 60_000 }).catch((cause: Error) => {
+    throw new AppError("UNAVAILABLE", `cannot reach the update server at ${url}: ${cause.message}`, { cause });
+  });
+  const header = (name: string) => [res.headers[name]].flat()[0] ?? "";
   if (offset) {
-    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get("content-range") ?? "");
-    if (res.status !== 206 || !range || Number(range[1]) !== offset || Number(range[3]) !== size) {
-      await res.body?.cancel();
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header("content-range"));
+    if (res.statusCode !== 206 || !range || Number(range[1]) !== offset || Number(range[3]) !== size) {
+      res.body.destroy();
       return "restart";
     }
-  } else if (!res.ok) throw new AppError("UNAVAILABLE", `the update server answered ${res.status} for ${url}`);
-  if (!res.body) throw new AppError("UNAVAILABLE", `the update server sent no image for ${url}`);
-  return res.body as unknown as AsyncIterable<Uint8Array>;
+  } else if (res.statusCode < 200 || res.statusCode > 299) {
+    res.body.destroy();
+    throw new AppError("UNAVAILABLE", `the update server answered ${res.statusCode} for ${url}`);
+  }
+  return res.body;
 }
