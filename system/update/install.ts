@@ -133,7 +133,7 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
   if (short > 0) throw new AppError("NO_SPACE", `the disk is full: writing the ${check.latest} image into slot ${slot} needs ${short} more bytes than are free`);
   const { state } = await readBootState(sys.paths);
   if (state.slots[slot].ok || state.order[0] === slot) await writeBootState(sys.paths, { order: [otherSlot(slot), slot], slots: { ...state.slots, [slot]: { ok: false, tries: 0 } } });
-  await dropMeta(sys.db, STAGED);
+  await sys.db.$transaction([dropMeta(sys.db, STAGED), dropMeta(sys.db, TRIAL)]); // an applied, unbooted update is gone too
   await setSlotVersion(sys, slot, null);
   await ensureDir(join(sys.paths.dataDir, "update"));
   let offset = await resumeOffset(sys, check, slot);

@@ -88,4 +88,18 @@ describe("upgrade --check", () => {
     await sign("0.3.0", "other");
     expect((await maculaos("upgrade", "--check")).stderr).toMatch(/signature does not verify/);
   });
+
+  it("refuses a signature with one flipped bit, and never starts a download from it", async () => {
+    await sign("0.3.0");
+    const file = join(channelDir, "stable.json");
+    const signed = JSON.parse(await readFile(file, "utf8")) as { manifest: string; signature: string };
+    const sig = Buffer.from(signed.signature, "base64");
+    sig[17] = sig[17]! ^ 0x08;
+    await writeFile(file, JSON.stringify({ ...signed, signature: sig.toString("base64") }));
+    expect((await maculaos("upgrade", "--check")).stderr).toMatch(/signature does not verify with any trusted key/);
+    const download = await maculaos("upgrade", "--download");
+    expect(download.code).toBe(1);
+    expect(download.stderr).toMatch(/signature does not verify/);
+    expect(await t.app.sys.jobs.list()).toEqual([]);
+  });
 });

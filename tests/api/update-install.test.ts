@@ -21,6 +21,8 @@ let channel: string;
 /** How the server misbehaves for the next image request. */
 let mode: "normal" | "drop-once" | "ignore-range" = "normal";
 const ranges: (string | undefined)[] = [];
+/** Where the next transfer (full or ranged) breaks off, as a byte offset of the image. */
+let dropAt: number | null = null;
 const maculaos = (...args: string[]) => run("maculaos", args, { MACULAOS_ROOT: t.root });
 
 /** Serves the channel directory; image requests honour Range unless told to misbehave. */
@@ -32,17 +34,18 @@ async function serve(req: IncomingMessage, res: import("node:http").ServerRespon
   if (!name.endsWith(".img")) return void res.writeHead(200).end(data);
   ranges.push(req.headers.range);
   const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+  const cut = dropAt;
+  dropAt = null;
   if (m && mode !== "ignore-range") {
     const start = Number(m[1]);
     res.writeHead(206, { "content-range": `bytes ${start}-${data.length - 1}/${data.length}`, "content-length": data.length - start });
+    if (cut !== null && cut >= start) return void (res.write(data.subarray(start, cut)), setTimeout(() => res.destroy(), 50));
     return void res.end(data.subarray(start));
   }
   res.writeHead(200, { "content-length": data.length });
-  if (mode === "drop-once") {
-    mode = "normal";
-    res.write(data.subarray(0, Math.floor(data.length * 0.6)));
-    return void setTimeout(() => res.destroy(), 50);
-  }
+  const end = mode === "drop-once" ? Math.floor(data.length * 0.6) : cut;
+  if (mode === "drop-once") mode = "normal";
+  if (end !== null) return void (res.write(data.subarray(0, end)), setTimeout(() => res.destroy(), 50));
   res.end(data);
 }
 
@@ -118,6 +121,23 @@ describe("upgrade --download / --apply", () => {
     const reboot = JSON.parse((await maculaos("reboot", "--json")).stdout);
     expect(reboot).toMatchObject({ order: ["B", "A"], slots: { A: "committed", B: "committed" } });
     expect(JSON.parse((await maculaos("info", "--json")).stdout)).toMatchObject({ slot: "B", version: "0.6.0" });
+  });
+
+  it("resumes after the connection drops at random offsets, again and again", async () => {
+    const sha = await release("0.6.5");
+    const cuts = Array.from({ length: 6 }, () => Math.floor(Math.random() * SIZE)).sort((a, b) => a - b);
+    let failures = 0;
+    for (const cut of cuts) {
+      dropAt = cut;
+      const r = await maculaos("upgrade", "--download");
+      failures++;
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(/the download broke off at \d+ of 3145728 bytes/);
+    }
+    expect(failures).toBe(cuts.length);
+    const done = await maculaos("upgrade", "--download");
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(await slotHash("A", SIZE)).toBe(sha);
   });
 
   it("restarts cleanly from byte 0 when the server answers a Range request with 200", async () => {
