@@ -32,8 +32,10 @@ const STATE_BADGE: Record<SlotView["state"], { tone: BadgeTone; label: string; t
   bad: { tone: "danger", label: "bad", title: "Not bootable: empty, being written, or failed its attempts" },
 };
 
-function SlotCard({ slot }: { slot: SlotView }) {
-  const badge = STATE_BADGE[slot.state];
+/** One slot; the slot on trial shows its attempt (on its last attempt the boot state already counts it as bad). */
+function SlotCard({ slot, trial }: { slot: SlotView; trial: Status["trial"] }) {
+  const onTrial = trial?.slot === slot.slot;
+  const badge = onTrial ? { ...STATE_BADGE.trial, label: `trial, attempt ${trial.attempt} of ${trial.of}` } : STATE_BADGE[slot.state];
   return (
     <Card
       title={`Slot ${slot.slot}`}
@@ -101,9 +103,16 @@ function AutomaticCard({ settings, now }: { settings: Status["settings"]; now: n
 }
 
 /** The last check's outcome: the newer release with its size and notes, "up to date", or why it failed. */
-function CheckResult({ lastCheck, now }: { lastCheck: Status["lastCheck"]; now: number }) {
+function CheckResult({ lastCheck, running, now }: { lastCheck: Status["lastCheck"]; running: string; now: number }) {
   if (!lastCheck) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Not checked yet.</p>;
   const r = lastCheck.result;
+  if (r && r.current !== running) {
+    return (
+      <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="check-result">
+        Last checked <RelativeTime at={lastCheck.at} now={now} />, while {r.current} was running; check again for what follows {running}.
+      </p>
+    );
+  }
   return (
     <div className="space-y-2" data-testid="check-result">
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
@@ -141,10 +150,14 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const { isAdmin } = useMe();
-  const [startedJob, setStartedJob] = useState<string | null>(null);
+  // The download followed: one started here, or one already running when the page opened (from the CLI, a schedule,
+  // another tab); it stays shown with how it ended after the running job is gone from the status.
+  const [jobId, setJobId] = useState<string | null>(null);
+  const running = status.download?.id ?? null;
+  if (running && running !== jobId) setJobId(running);
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: trpc.updates.status.queryKey() }), queryClient.invalidateQueries({ queryKey: trpc.system.info.queryKey() })]);
   const check = useMutation({ mutationFn: () => client.updates.checkUpdate.query(), onSettled: refresh });
-  const download = useMutation({ mutationFn: () => client.updates.downloadUpdate.mutate(), onSuccess: (job) => setStartedJob(job.id), onSettled: refresh });
+  const download = useMutation({ mutationFn: () => client.updates.downloadUpdate.mutate(), onSuccess: (job) => setJobId(job.id), onSettled: refresh });
   const apply = useMutation({ mutationFn: () => client.updates.applyUpdate.mutate(), onSettled: refresh });
   const reboot = useMutation({ mutationFn: () => client.system.reboot.mutate(), onSettled: refresh });
   const rollback = useMutation({ mutationFn: () => client.system.rollback.mutate(), onSettled: refresh });
@@ -157,11 +170,10 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
     m.mutate();
   };
 
-  // A download started here, or one already running when the page opened (from the CLI, a schedule, another tab).
-  const jobId = status.download?.id ?? startedJob;
-  const downloading = status.download !== null;
+  const downloading = running !== null;
   const result = status.lastCheck?.result;
-  const offer = result?.available ? result : null;
+  const offer = result?.available && result.current === status.version ? result : null;
+  const have = offer && (status.staged?.version === offer.latest || status.pending?.version === offer.latest);
   const other = status.slots.find((s) => !s.booted);
   const rollbackBlocked = !other || other.state !== "committed" ? `Slot ${other?.slot ?? "?"} holds no good system` : other.next ? `Slot ${other.slot} already boots next` : null;
 
@@ -172,7 +184,7 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
       description={isAdmin ? "Check the channel, download into the other slot, apply, then reboot. A new system gets 3 boot attempts before the node goes back." : "Only admins can install updates; this is what the node knows."}
     >
       <div className="space-y-4">
-        <CheckResult lastCheck={status.lastCheck} now={now} />
+        <CheckResult lastCheck={status.lastCheck} running={status.version} now={now} />
         {status.staged && (
           <p className="text-sm text-zinc-900 dark:text-zinc-100" data-testid="staged">
             <Badge tone="success">verified</Badge> {status.staged.version} is in slot {status.staged.slot} ({formatBytes(status.staged.size)}), read back and
@@ -196,8 +208,8 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
               variant={offer && !status.staged ? "primary" : "secondary"}
               onClick={() => run(download)}
               loading={download.isPending}
-              disabled={!offer || downloading || (busy && !download.isPending)}
-              title={!offer ? "Check first: there is nothing newer to download" : undefined}
+              disabled={!offer || Boolean(have) || downloading || (busy && !download.isPending)}
+              title={!offer ? "Check first: there is nothing newer to download" : have ? `${offer.latest} is already downloaded` : undefined}
             >
               {offer ? `Download ${offer.latest}` : "Download"}
             </Button>
@@ -328,7 +340,7 @@ export default function UpdatesPage() {
           <h2 className="sr-only">Slots</h2>
           <div className="grid gap-4 md:grid-cols-2">
             {s.slots.map((slot) => (
-              <SlotCard key={slot.slot} slot={slot} />
+              <SlotCard key={slot.slot} slot={slot} trial={s.trial} />
             ))}
           </div>
           <div className="mt-4 grid gap-4 lg:grid-cols-3">
