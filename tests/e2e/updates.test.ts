@@ -3,14 +3,11 @@
 // the trial shown as "attempt n of 3" on each reboot, and finally the automatic rollback. The images come from the
 // development device's own signed release, served from a throttled loopback HTTP server so the download takes a
 // moment. Fails on any unexpected browser console error or server error log.
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import type { Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
+import { adminApi, slowReleaseServer } from "~/scripts/lib/update-loop.mjs";
 import { startE2E, watchedContext, type WatchedContext } from "./browser";
 
 let app: ApplianceProcess;
@@ -19,39 +16,7 @@ let admin: WatchedContext;
 let page: Page;
 let cookie: string;
 let releases: Server;
-
-/** Serves the development release's channel directory over HTTP at about 1.25 MiB/s (256 KiB every 200 ms). */
-function throttledReleaseServer(dir: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const name = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname.slice(1));
-    if (!/^[\w.-]+$/.test(name)) return void res.writeHead(404).end();
-    const file = join(dir, name);
-    stat(file).then(
-      (s) => {
-        res.writeHead(200, { "content-length": s.size });
-        const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-        stream.on("data", (chunk) => {
-          stream.pause();
-          res.write(chunk, () => setTimeout(() => stream.resume(), 200));
-        });
-        stream.on("end", () => res.end());
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-/** Calls a mutation as the signed-in admin, like the browser does. */
-async function mutate(path: string, input: unknown): Promise<unknown> {
-  const res = await fetch(`${app.url}/api/trpc/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: app.url, "x-maculaos-csrf": "1", cookie },
-    body: JSON.stringify(input),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { result: { data: unknown } }).result.data;
-}
+let api: (path: string, input?: unknown) => Promise<unknown>;
 
 const text = (testId: string) => page.getByTestId(testId).textContent();
 
@@ -65,7 +30,7 @@ async function reboot() {
   await expect.poll(() => text("update-history")).not.toBe(history);
 }
 
-/** Checks, then downloads the offered version, seeing the progress bar move; returns the offered version. */
+/** Checks, then downloads the offered `version`, seeing the progress bar move. */
 async function checkAndDownload(version: string) {
   await page.getByRole("button", { name: "Check for updates" }).click();
   await expect.poll(() => text("check-result")).toContain(`Version ${version} is available`);
@@ -90,8 +55,10 @@ async function seeDownloadProgress(version: string) {
 beforeAll(async () => {
   ({ app, browser } = await startE2E());
   cookie = await completeSetupApi(app.url, app.code);
-  releases = await throttledReleaseServer(join(app.root, "var/lib/maculaos/dev-release/channel"));
-  await mutate("config.set", { entries: [{ key: "updates.server", value: `http://127.0.0.1:${(releases.address() as AddressInfo).port}/` }] });
+  api = adminApi(app.url, cookie);
+  const slow = await slowReleaseServer(app.root);
+  releases = slow.server;
+  await api("config.set", { entries: [{ key: "updates.server", value: slow.url }] });
   admin = await watchedContext(browser);
   const [name, value] = cookie.split("=") as [string, string];
   await admin.context.addCookies([{ name, value, url: app.url }]);
@@ -156,12 +123,13 @@ describe("updates page", () => {
   });
 
   it("shows a download that is already running when the page opens", async () => {
-    await mutate("config.set", { entries: [{ key: "updates.channel", value: "testing" }] });
+    await api("config.set", { entries: [{ key: "updates.channel", value: "testing" }] });
     await page.reload();
     await expect.poll(() => text("auto-settings")).toMatch(/Channel\s*testing/);
     await page.goto(`${app.url}/`);
-    await mutate("updates.downloadUpdate", null);
+    await api("updates.downloadUpdate", null);
     await page.goto(`${app.url}/updates`);
+    await expect.poll(() => text("slot-A-version"), { interval: 50 }).toBe("Receiving an update…");
     await seeDownloadProgress("0.1.2");
     expect(await text("check-result")).toContain("marked bad");
   });
@@ -185,7 +153,7 @@ describe("updates page", () => {
   });
 
   it("shows a viewer the state without any update buttons", async () => {
-    await mutate("users.create", { username: "viewer1", password: "viewer password 1", role: "viewer" });
+    await api("users.create", { username: "viewer1", password: "viewer password 1", role: "viewer" });
     const viewer = await watchedContext(browser);
     await viewer.page.goto(`${app.url}/login?next=%2Fupdates`);
     await viewer.page.getByLabel("Username").fill("viewer1");

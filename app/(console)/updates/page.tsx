@@ -32,8 +32,9 @@ const STATE_BADGE: Record<SlotView["state"], { tone: BadgeTone; label: string; t
   bad: { tone: "danger", label: "bad", title: "Not bootable: empty, being written, or failed its attempts" },
 };
 
-/** One slot; the slot on trial shows its attempt (on its last attempt the boot state already counts it as bad). */
-function SlotCard({ slot, trial }: { slot: SlotView; trial: Status["trial"] }) {
+/** One slot; the slot on trial shows its attempt (on its last attempt the boot state already counts it as bad), the
+ * slot a download is writing says so. */
+function SlotCard({ slot, trial, receiving }: { slot: SlotView; trial: Status["trial"]; receiving: boolean }) {
   const onTrial = trial?.slot === slot.slot;
   const badge = onTrial ? { ...STATE_BADGE.trial, label: `trial, attempt ${trial.attempt} of ${trial.of}` } : STATE_BADGE[slot.state];
   return (
@@ -48,7 +49,7 @@ function SlotCard({ slot, trial }: { slot: SlotView; trial: Status["trial"] }) {
       }
     >
       <p className="font-mono text-2xl font-semibold tracking-tight text-zinc-900 dark:text-zinc-50" data-testid={`slot-${slot.slot}-version`}>
-        {slot.version ?? <span className="font-sans text-base font-normal text-zinc-500 dark:text-zinc-400">No system</span>}
+        {slot.version ?? <span className="font-sans text-base font-normal text-zinc-500 dark:text-zinc-400">{receiving ? "Receiving an update…" : "No system"}</span>}
       </p>
       <p className="mt-2 flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
         State
@@ -340,7 +341,7 @@ export default function UpdatesPage() {
           <h2 className="sr-only">Slots</h2>
           <div className="grid gap-4 md:grid-cols-2">
             {s.slots.map((slot) => (
-              <SlotCard key={slot.slot} slot={slot} trial={s.trial} />
+              <SlotCard key={slot.slot} slot={slot} trial={s.trial} receiving={s.download?.target === `slot ${slot.slot}`} />
             ))}
           </div>
           <div className="mt-4 grid gap-4 lg:grid-cols-3">
