@@ -78,7 +78,7 @@ try {
   // testing channel's release downloading from a slow loopback server (the progress bar); then that release on trial.
   if (cookie) {
     const api = adminApi(app.url, cookie);
-    const releases = await slowReleaseServer(app.root);
+    const releases = await slowReleaseServer(app.root, 600);
     const finished = async (job) => {
       while ((await api(`jobs.get?input=${encodeURIComponent(JSON.stringify({ id: job.id }))}`)).state === "running") await new Promise((r) => setTimeout(r, 100));
     };
@@ -86,7 +86,7 @@ try {
     await api("updates.applyUpdate", null);
     await api("system.reboot", null);
     await api("config.set", { entries: [{ key: "updates.channel", value: "testing" }, { key: "updates.automatic", value: true }, { key: "updates.server", value: releases.url }] });
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1180 }, colorScheme: "light" });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme: "light" });
     await ctx.addCookies([{ name: cookie.split("=")[0], value: cookie.split("=")[1], url: app.url }]);
     const page = await ctx.newPage();
     const job = await api("updates.downloadUpdate", null);

@@ -20,9 +20,9 @@ export function adminApi(url, cookie) {
   };
 }
 
-/** Serves the development release's channel directory of the device at `root` over loopback HTTP at about
- * 1.25 MiB/s (256 KiB every 200 ms); resolves with the server and its URL (for `updates.server`). */
-export function slowReleaseServer(root) {
+/** Serves the development release's channel directory of the device at `root` over loopback HTTP, 256 KiB every
+ * `tickMs` (200 ms: 1.25 MiB/s); resolves with the server and its URL (for `updates.server`). */
+export function slowReleaseServer(root, tickMs = 200) {
   const dir = join(root, "var/lib/maculaos/dev-release/channel");
   const server = createServer((req, res) => {
     const name = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname.slice(1));
@@ -34,7 +34,7 @@ export function slowReleaseServer(root) {
         const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
         stream.on("data", (chunk) => {
           stream.pause();
-          res.write(chunk, () => setTimeout(() => stream.resume(), 200));
+          res.write(chunk, () => setTimeout(() => stream.resume(), tickMs));
         });
         stream.on("end", () => res.end());
       },

@@ -56,7 +56,7 @@ beforeAll(async () => {
   ({ app, browser } = await startE2E());
   cookie = await completeSetupApi(app.url, app.code);
   api = adminApi(app.url, cookie);
-  const slow = await slowReleaseServer(app.root);
+  const slow = await slowReleaseServer(app.root, 300); // about 5 s for the 4 MiB image
   releases = slow.server;
   await api("config.set", { entries: [{ key: "updates.server", value: slow.url }] });
   admin = await watchedContext(browser);
