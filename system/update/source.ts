@@ -51,7 +51,9 @@ export async function openImage(url: URL, offset: number, size: number): Promise
     }
     return createReadStream("", { fd: fh, start: offset, highWaterMark: 1024 * 1024 });
   }
-  const res = await fetch(url, { headers: offset ? { range: `bytes=${offset}-` } : {}, signal: AbortSignal.timeout(3_600_000), redirect: "error" });
+  const res = await fetch(url, { headers: offset ? { range: `bytes=${offset}-` } : {}, signal: AbortSignal.timeout(3_600_000), redirect: "error" }).catch((cause: Error) => {
+    throw new AppError("UNAVAILABLE", `cannot reach the update server at ${url}: ${cause.message}; run it again to resume`, { cause });
+  });
   if (offset) {
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get("content-range") ?? "");
     if (res.status !== 206 || !range || Number(range[1]) !== offset || Number(range[3]) !== size) {

@@ -16,6 +16,7 @@ let admin: WatchedContext;
 let page: Page;
 let cookie: string;
 let releases: Server;
+let releasesUrl: string;
 let api: (path: string, input?: unknown) => Promise<unknown>;
 
 const text = (testId: string) => page.getByTestId(testId).textContent();
@@ -58,7 +59,8 @@ beforeAll(async () => {
   api = adminApi(app.url, cookie);
   const slow = await slowReleaseServer(app.root, 300); // about 5 s for the 4 MiB image
   releases = slow.server;
-  await api("config.set", { entries: [{ key: "updates.server", value: slow.url }] });
+  releasesUrl = slow.url;
+  await api("config.set", { entries: [{ key: "updates.server", value: releasesUrl }] });
   admin = await watchedContext(browser);
   const [name, value] = cookie.split("=") as [string, string];
   await admin.context.addCookies([{ name, value, url: app.url }]);
@@ -122,10 +124,28 @@ describe("updates page", () => {
     expect(await page.getByRole("button", { name: "Roll back" }).isDisabled()).toBe(true);
   });
 
-  it("shows a download that is already running when the page opens", async () => {
-    await api("config.set", { entries: [{ key: "updates.channel", value: "testing" }] });
+  it("shows a check that failed, and a download that broke off", async () => {
+    admin.allow.push(/status of 503/);
+    await api("config.set", { entries: [{ key: "updates.server", value: "http://127.0.0.1:9/" }] });
+    await page.getByRole("button", { name: "Check for updates" }).click();
+    await expect.poll(() => text("check-result")).toMatch(/The check failed.*cannot reach the update server at http:\/\/127\.0\.0\.1:9\/stable\.json/i);
+    expect(await page.getByText("That did not work").count()).toBe(0);
+    expect(await page.getByRole("button", { name: /^Download/ }).isDisabled()).toBe(true);
+
+    await api("config.set", { entries: [{ key: "updates.server", value: releasesUrl }, { key: "updates.channel", value: "testing" }] });
     await page.reload();
     await expect.poll(() => text("auto-settings")).toMatch(/Channel\s*testing/);
+    await page.getByRole("button", { name: "Check for updates" }).click();
+    await page.getByRole("button", { name: "Download 0.1.2" }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[role="progressbar"][aria-label="Downloading 0.1.2"]')?.getAttribute("aria-valuenow")) > 0);
+    releases.closeAllConnections();
+    await page.locator('[data-testid="job-progress"][data-state="failed"]').waitFor();
+    expect(await page.getByTestId("job-progress").textContent()).toMatch(/The download failed.*broke off at \d+ of 4194304 bytes.*run it again to resume/);
+    await expect.poll(() => text("slot-A-state"), { timeout: 5_000 }).toBe("bad");
+    expect(await text("slot-B")).toMatch(/running.*boots next/);
+  });
+
+  it("shows a download that is already running when the page opens", async () => {
     await page.goto(`${app.url}/`);
     await api("updates.downloadUpdate", null);
     await page.goto(`${app.url}/updates`);

@@ -164,7 +164,8 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
   const rollback = useMutation({ mutationFn: () => client.system.rollback.mutate(), onSettled: refresh });
   const actions = [check, download, apply, reboot, rollback];
   const busy = actions.some((m) => m.isPending);
-  const failed = actions.find((m) => m.isError && m.error);
+  // A failed check is shown with the last check's outcome; other failures here.
+  const failed = actions.find((m) => m.isError && !(m === check && status.lastCheck?.error));
   const reset = () => actions.forEach((m) => m.reset());
   const run = (m: (typeof actions)[number]) => {
     reset();
