@@ -4,7 +4,7 @@ import { cx } from "./cx";
 import { Spinner } from "./spinner";
 
 /** Visual weight of a button. */
-export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost";
+export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost" | "ghost-danger";
 /** Size of a button. */
 export type ButtonSize = "sm" | "md";
 
@@ -17,6 +17,8 @@ const VARIANTS: Record<ButtonVariant, string> = {
     "bg-red-600 text-white shadow-sm hover:bg-red-700 disabled:bg-red-600/50 dark:bg-red-500 dark:hover:bg-red-600 dark:disabled:bg-red-500/40",
   ghost:
     "text-zinc-700 hover:bg-zinc-100 disabled:text-zinc-400 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:disabled:text-zinc-600",
+  "ghost-danger":
+    "text-red-700 hover:bg-red-50 disabled:text-zinc-400 dark:text-red-400 dark:hover:bg-red-950/40 dark:disabled:text-zinc-600",
 };
 
 const SIZES: Record<ButtonSize, string> = {

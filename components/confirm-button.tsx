@@ -64,7 +64,7 @@ export function ConfirmButton({
     );
   }
   return (
-    <Button ref={triggerRef} variant="ghost" size="sm" className="text-red-700 dark:text-red-400" onClick={() => setAsking(true)} disabled={disabled} title={title} aria-label={ariaLabel}>
+    <Button ref={triggerRef} variant="ghost-danger" size="sm" onClick={() => setAsking(true)} disabled={disabled} title={title} aria-label={ariaLabel}>
       {label}
     </Button>
   );

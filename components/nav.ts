@@ -7,7 +7,7 @@ export type NavItem = { href: string; label: string; icon: IconName; adminOnly?:
 /** Areas shown in the sidebar, in order. Only list areas whose pages exist. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard" },
-  // { href: "/updates", label: "Updates", icon: "updates" },
+  { href: "/updates", label: "Updates", icon: "updates" },
   // { href: "/services", label: "Services", icon: "services" },
   // { href: "/backups", label: "Backups", icon: "backups" },
   // { href: "/logs", label: "Logs", icon: "logs" },

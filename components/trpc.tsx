@@ -1,7 +1,7 @@
 "use client";
 // The browser's tRPC client: typed hooks, the React Query client and the app-wide providers.
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
@@ -19,6 +19,8 @@ const context = createTRPCContext<AppRouter>();
 export const TRPCProvider = context.TRPCProvider;
 /** The typed options proxy: `useQuery(useTRPC().system.info.queryOptions())`. */
 export const useTRPC = context.useTRPC;
+/** The typed vanilla client, for calls a component makes itself (e.g. following a job's subscription). */
+export const useTRPCClient = context.useTRPCClient;
 
 /** Paths where an UNAUTHORIZED answer is expected and must not bounce to /login. */
 const NO_AUTH_REDIRECT = ["/login", "/setup"];
@@ -62,13 +64,18 @@ function makeQueryClient(): QueryClient {
 function makeTRPCClient() {
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: "/api/trpc",
-        // Queries go as POST too, so a large input (a whole config.yaml to validate) never hits URL limits.
-        methodOverride: "POST",
-        maxItems: 10, // the server refuses larger batches
-        headers: () => ({ "x-maculaos-csrf": "1" }),
-        fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
+      splitLink({
+        // Subscriptions (a job's live progress) arrive as server-sent events; the browser sends the session cookie.
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url: "/api/trpc" }),
+        false: httpBatchLink({
+          url: "/api/trpc",
+          // Queries go as POST too, so a large input (a whole config.yaml to validate) never hits URL limits.
+          methodOverride: "POST",
+          maxItems: 10, // the server refuses larger batches
+          headers: () => ({ "x-maculaos-csrf": "1" }),
+          fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
+        }),
       }),
     ],
   });

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { CHROMIUM, REPO, completeSetupApi, startAppliance } from "./lib/appliance-process.mjs";
+import { adminApi, slowReleaseServer } from "./lib/update-loop.mjs";
 
 /** Waits until the YAML editor has loaded the config. */
 async function untilLoaded(editor) {
@@ -71,6 +72,37 @@ try {
     await m.goto(`${app.url}/`);
     await m.getByTestId("hostname").waitFor();
     await shot(m, "dashboard-mobile");
+  }
+
+  // Updates: the development release's loop through the API (stable 0.1.1 installed and committed), then the
+  // testing channel's release downloading from a slow loopback server (the progress bar); then that release on trial.
+  if (cookie) {
+    const api = adminApi(app.url, cookie);
+    const releases = await slowReleaseServer(app.root, 600);
+    const finished = async (job) => {
+      while ((await api(`jobs.get?input=${encodeURIComponent(JSON.stringify({ id: job.id }))}`)).state === "running") await new Promise((r) => setTimeout(r, 100));
+    };
+    await finished(await api("updates.downloadUpdate", null));
+    await api("updates.applyUpdate", null);
+    await api("system.reboot", null);
+    await api("config.set", { entries: [{ key: "updates.channel", value: "testing" }, { key: "updates.automatic", value: true }, { key: "updates.server", value: releases.url }] });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme: "light" });
+    await ctx.addCookies([{ name: cookie.split("=")[0], value: cookie.split("=")[1], url: app.url }]);
+    const page = await ctx.newPage();
+    const job = await api("updates.downloadUpdate", null);
+    await page.goto(`${app.url}/updates`);
+    await page.waitForFunction(() => Number(document.querySelector('[role="progressbar"]')?.getAttribute("aria-valuenow")) > 40, null, { timeout: 15_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(out, "updates.png") });
+    console.log("wrote updates.png");
+    await finished(job);
+    releases.server.close();
+    await api("updates.applyUpdate", null);
+    await api("system.reboot", null);
+    await api("system.reboot", null);
+    await page.reload();
+    await page.getByTestId("trial").waitFor();
+    await shot(page, "updates-trial");
   }
 } finally {
   await browser.close();

@@ -54,7 +54,7 @@ export async function openImage(url: URL, offset: number, size: number): Promise
   }
   // undici's request() gives a Node stream: about a third less CPU per byte than fetch()'s web stream.
   const res = await request(url, { method: "GET", headers: offset ? { range: `bytes=${offset}-` } : {}, headersTimeout: 30_000, bodyTimeout: 60_000 }).catch((cause: Error) => {
-    throw new AppError("UNAVAILABLE", `cannot reach the update server at ${url}: ${cause.message}`, { cause });
+    throw new AppError("UNAVAILABLE", `cannot reach the update server at ${url}: ${cause.message}; run it again to resume`, { cause });
   });
   const header = (name: string) => [res.headers[name]].flat()[0] ?? "";
   if (offset) {

@@ -13,6 +13,13 @@ import { nextRun } from "./schedule";
 /** Kinds of events the update history shows. */
 const HISTORY = ["update.", "boot."];
 
+/** `url` without a password in it (viewers read this). */
+function withoutPassword(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "********";
+  return u.toString();
+}
+
 /** Gathers the update state of the node. */
 export async function updateStatus(sys: System) {
   const [{ state }, booted, running, known, staged, trial, lastCheck, jobs, history] = await Promise.all([
@@ -40,7 +47,7 @@ export async function updateStatus(sys: System) {
     staged,
     download: jobs.find((j) => j.kind === "update.download" && j.state === "running") ?? null,
     lastCheck,
-    settings: { server: server ?? null, channel, automatic, schedule, autoReboot, nextRun: automatic ? nextRun(schedule, new Date()).toISOString() : null },
+    settings: { server: server ? withoutPassword(server) : null, channel, automatic, schedule, autoReboot, nextRun: automatic ? nextRun(schedule, new Date()).toISOString() : null },
     history: history.flat().sort((a, b) => b.id - a.id).slice(0, 25),
   };
 }
