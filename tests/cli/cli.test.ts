@@ -152,10 +152,11 @@ describe("jobs", () => {
       step = (f, m) => c.progress(f, m);
       return new Promise<string>((r) => (finish = () => r("3 files, 12 KiB")));
     });
+    const listeners = t.app.sys.jobs.listenerCount("update");
     const running = follow(job.id);
-    await new Promise((r) => setTimeout(r, 700));
+    while (t.app.sys.jobs.listenerCount("update") === listeners) await new Promise((r) => setTimeout(r, 20)); // the CLI follows
     step(0.5, "archiving /var/lib/maculaos");
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 500));
     finish();
     const r = await running;
     expect(r.stderr).toBe("");
