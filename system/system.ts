@@ -8,6 +8,7 @@ import { EventLog } from "./events/events";
 import { ensureDir } from "./host/files";
 import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/device";
 import { devicePaths, type DevicePaths } from "./host/paths";
+import { finishInterruptedSwap } from "./host/swap";
 import { JobRunner } from "./jobs/jobs";
 import type { Logger } from "./logging/logger";
 
@@ -22,6 +23,8 @@ export interface System {
   events: EventLog;
   jobs: JobRunner;
   log: Logger;
+  /** prisma/migrations of the running build (a restored or reset database is migrated with them). */
+  migrationsDir: string;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,8 @@ export interface OpenOptions {
 /** Opens the device at `root` (creating a development device when it is not a node), migrates and loads everything. */
 export async function openSystem(opts: OpenOptions): Promise<System> {
   let paths = devicePaths(opts.root);
+  const swap = await finishInterruptedSwap(paths);
+  if (swap !== "nothing") opts.log.warn("a data swap interrupted by the last shutdown was completed or cleaned up", { swap });
   const kind = deviceKind(paths);
   if (kind === "development") {
     paths = await ensureDevelopmentDevice(opts.root, opts.version);
@@ -65,6 +70,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     events,
     jobs,
     log: opts.log,
+    migrationsDir: opts.migrationsDir,
     close: () => db.$disconnect(),
   };
 }
