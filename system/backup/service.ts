@@ -6,6 +6,7 @@ import { z } from "zod";
 import { AppError } from "../errors";
 import { ensureDir } from "../host/files";
 import type { JobView } from "../jobs/jobs";
+import { checkSetupCode } from "../setup/setup";
 import type { System } from "../system";
 import { compressionFor, peekHeader, readArchive, sniff, writeArchive, type ArchiveSummary, type BackupHeader } from "./archive";
 import { availableParts, prepareBackup } from "./create";
@@ -211,4 +212,15 @@ export function startBackupSchedule(sys: System): () => void {
   }, 30_000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** The wizard's "restore from a backup" on a fresh node: the setup code proves presence, then the restore runs to its end. */
+export async function restoreAtSetup(sys: System, input: { code: string; file: string; passphrase?: string | undefined }, address: string): Promise<JobView> {
+  await checkSetupCode(sys, input.code, address);
+  if (input.file.includes("/")) throw new AppError("INVALID_INPUT", "upload the backup first; the wizard restores by name");
+  const job = await startRestore(sys, "setup", { file: input.file, passphrase: input.passphrase });
+  let last = job;
+  for await (const j of await sys.jobs.follow(job.id)) last = j;
+  if (last.state !== "succeeded") throw new AppError(/passphrase/.test(last.error ?? "") ? "INVALID_INPUT" : "INTEGRITY_FAILED", last.error ?? "the restore failed");
+  return last;
 }
