@@ -1,5 +1,6 @@
 // Backups as the API and the scheduler use them: jobs for backup, verify and restore (one at a time per node), the
 // stored backups in the target directory with the last good one, and scheduled backups with retention.
+import { createReadStream } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -9,7 +10,8 @@ import type { JobView } from "../jobs/jobs";
 import { checkSetupCode } from "../setup/setup";
 import type { System } from "../system";
 import { compressionFor, peekHeader, readArchive, sniff, writeArchive, type ArchiveSummary, type BackupHeader } from "./archive";
-import { availableParts, prepareBackup } from "./create";
+import { availableParts, chooseParts, prepareBackup } from "./create";
+import { decrypt } from "./crypto";
 import { restoreBackup } from "./restore";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -85,7 +87,7 @@ export async function startBackup(sys: System, actor: string, input: z.input<typ
   const ext = `${o.zstd ? ".tar.zst" : ".tar.gz"}${o.passphrase ? ".enc" : ""}`;
   const file = o.file ? resolveBackup(sys, o.file) : join(backupDir(sys), `maculaos-${sys.config.current().hostname}-${timestamp(new Date())}${ext}`);
   if (!o.file) await ensureDir(backupDir(sys), 0o700);
-  await availableParts(sys);
+  await chooseParts(sys, o); // an unknown part is bad input now, not a failed job later
   return exclusiveJob(sys, "backup", file, actor, async (progress, jobId) => {
     const prepared = await prepareBackup(sys, o, { jobId, progress: (d, t) => progress((o.verify ? 0.7 : 0.98) * (t ? d / t : 1), "writing") });
     try {
@@ -116,7 +118,15 @@ async function precheck(file: string, pass: string | undefined): Promise<void> {
     throw new AppError("NOT_FOUND", `cannot read ${file}: ${cause.code === "ENOENT" ? "no such file" : cause.message}`, { cause });
   });
   if (kind === "unknown") throw new AppError("INTEGRITY_FAILED", `not a MaculaOS backup: ${file} is not gzip, zstd or a MaculaOS encrypted backup`, { details: { reason: "not-a-backup" } });
-  if (kind === "encrypted" && !pass) throw new AppError("INVALID_INPUT", "this backup is encrypted: give its passphrase");
+  if (kind !== "encrypted") return;
+  if (!pass) throw new AppError("INVALID_INPUT", "this backup is encrypted: give its passphrase");
+  const size = (await stat(file)).size;
+  const plain = decrypt(createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>, pass, size);
+  try {
+    await plain.next(); // the key check and the first chunk's authentication
+  } finally {
+    await plain.return(undefined);
+  }
 }
 
 /** Starts a restore job: verify and stage everything, then swap it in; any failure leaves the old state. */
