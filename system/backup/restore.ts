@@ -44,7 +44,7 @@ function stagingSink(dir: string): ArchiveSink {
           await fh.close();
         }
       } catch (cause) {
-        if (isAppError(cause)) throw cause;
+        if (isAppError(cause) || !(cause as { syscall?: string }).syscall) throw cause; // the archive's own errors pass through
         throw ioFailed(`writing ${name} to the staging copy`, cause);
       }
     },
