@@ -1,5 +1,6 @@
 // The system layer as one object: device root and paths, database, config, accounts, events and jobs.
 // The server, the CLI's tests and the scheduler all get it from openSystem(); nothing here reads process.env.
+import { chmod } from "node:fs/promises";
 import { Accounts } from "./accounts/accounts";
 import { firstBoot } from "./boot/dev-boot";
 import { ConfigService } from "./config/service";
@@ -51,6 +52,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     await firstBoot(paths);
   }
   await ensureDir(paths.dataDir, 0o700);
+  await chmod(paths.dataDir, 0o700); // it holds password and session hashes; a development device made it 0755
   await ensureDir(paths.runDir, 0o700);
   const { db, applied } = await openDatabase(paths.db, opts.migrationsDir);
   if (applied.length) opts.log.info("database migrated", { applied });

@@ -3,7 +3,7 @@
 // restore. The fresh database has no setup state, so the wizard runs again with a new setup code.
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
+import { Document, parseDocument } from "yaml";
 import { swapData } from "../backup/restore";
 import { migrateDatabase } from "../db/client";
 import { AppError } from "../errors";
@@ -23,7 +23,7 @@ export function networkOnly(text: string | undefined): string | undefined {
   if (!text) return undefined;
   const doc = parseDocument(text);
   if (doc.errors.length || !doc.hasIn(["maculaos", "network"])) return undefined;
-  const out = parseDocument("maculaos: {}\n");
+  const out = new Document({ maculaos: {} });
   out.setIn(["maculaos", "network"], doc.getIn(["maculaos", "network"], true));
   return out.toString();
 }

@@ -24,7 +24,7 @@ export function integrityOf(file: string): string {
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     const rows = db.pragma("integrity_check") as { integrity_check: string }[];
-    return rows.map((r) => r.integrity_check).slice(0, 3).join("; ") || "no answer";
+    return rows.map((r) => r.integrity_check.replace(/\s+/g, " ").trim()).slice(0, 3).join("; ") || "no answer";
   } catch (e) {
     return (e as Error).message;
   } finally {
@@ -58,14 +58,24 @@ export async function saveGoodConfig(sys: System): Promise<boolean> {
   return true;
 }
 
-/** Takes both known good copies now, and the config again after every successful config change; returns a stop function. */
+/** Events after which the database is worth a new known good copy (at most one a minute). */
+const DB_MOMENTS = new Set(["setup.complete", "backup", "backup.restored", "recovery.factory", "recovery.repair"]);
+
+/** Takes both known good copies now and every 6 hours, the config again after every successful config change and the
+ * database after setup, backups, restores, resets and repairs; returns a stop function. */
 export function keepKnownGood(sys: System): () => void {
+  let lastDb = 0;
+  const warn = (error: unknown) => sys.log.warn("could not save a known good copy", { error: String(error) });
   const onEvent = (e: { action: string; outcome: string }) => {
-    if (e.action.startsWith("config.") && e.outcome === "ok") saveGoodConfig(sys).catch((error: unknown) => sys.log.warn("could not save the known good config", { error: String(error) }));
+    if (e.outcome !== "ok") return;
+    if (e.action.startsWith("config.")) saveGoodConfig(sys).catch(warn);
+    if (DB_MOMENTS.has(e.action) && Date.now() - lastDb > 60_000) {
+      lastDb = Date.now();
+      saveGoodDatabase(sys.paths).catch(warn);
+    }
   };
   sys.events.on("event", onEvent);
-  const both = () =>
-    Promise.all([saveGoodDatabase(sys.paths), saveGoodConfig(sys)]).catch((error: unknown) => sys.log.warn("could not save the known good copies", { error: String(error) }));
+  const both = () => Promise.all([saveGoodDatabase(sys.paths), saveGoodConfig(sys)]).catch(warn);
   void both();
   const timer = setInterval(() => void both(), 6 * 3600_000);
   timer.unref();
