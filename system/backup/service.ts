@@ -74,7 +74,7 @@ async function exclusiveJob(sys: System, kind: string, target: string, actor: st
 }
 
 function timestamp(d: Date): string {
-  return d.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
+  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }
 
 function summaryText(s: ArchiveSummary): string {

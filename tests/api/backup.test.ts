@@ -144,7 +144,7 @@ describe("backup and restore", () => {
     const done = await maculaos(t.root, ["jobs", "follow", made.body.result!.data.id]);
     expect(done.code).toBe(0);
     const l = await admin.query<{ backups: { name: string; header: { hostname: string } | null }[]; lastGood: { at: string } | null; stale: boolean }>("backups.list");
-    expect(l.body.result?.data.backups[0]?.name).toMatch(/^maculaos-edge-node-01-.*\.tar\.gz$/);
+    expect(l.body.result?.data.backups[0]?.name).toMatch(/^maculaos-edge-node-01-\d{8}T\d{6}Z\.tar\.gz$/);
     expect(l.body.result?.data.backups[0]?.header?.hostname).toBe("edge-node-01");
     expect(l.body.result?.data.stale).toBe(false);
   });
