@@ -15,17 +15,25 @@ const run = promisify(execFile);
 const TOTAL = Number(process.env.BENCH_BACKUP_MB ?? 500) * 1024 * 1024;
 const WORDS = "mesh node realm peer gateway bootstrap service deploy update slot rollback backup restore config event job".split(" ");
 
-/** One file's content: a third text-like (compresses about 4:1), a third random, a third JSON-ish records. */
-function content(i, size) {
-  if (i % 3 === 1) return randomBytes(size);
-  const parts = [];
+/** Two 8 MiB pools of compressible text (log-like lines and JSON records, about 4:1 with gzip), made once. */
+function pool(kind) {
+  const lines = [];
   let n = 0;
-  while (n < size) {
-    const line = i % 3 === 0 ? `${WORDS[(n * 7 + i) % WORDS.length]} ${randomBytes(6).toString("hex")} ${n}\n` : `{"id":${n},"node":"${randomBytes(4).toString("hex")}","value":${(n * 31) % 997}}\n`;
-    parts.push(line);
+  for (let i = 0; n < 8 * 1024 * 1024; i++) {
+    const line = kind === 0 ? `${WORDS[(i * 7) % WORDS.length]} ${((i * 2654435761) >>> 0).toString(16)} ${i}\n` : `{"id":${i},"node":"${((i * 40503) >>> 0).toString(16)}","value":${(i * 31) % 997}}\n`;
+    lines.push(line);
     n += line.length;
   }
-  return Buffer.from(parts.join("")).subarray(0, size);
+  return Buffer.from(lines.join(""));
+}
+const POOLS = [pool(0), pool(1)];
+
+/** One file's content: a third random, two thirds text from a pool at a file-specific offset. */
+function content(i, size) {
+  if (i % 3 === 1) return randomBytes(size);
+  const p = POOLS[i % 3 === 0 ? 0 : 1];
+  const at = (i * 104729) % (p.length - Math.min(size, p.length - 1));
+  return size <= p.length - at ? p.subarray(at, at + size) : Buffer.concat(Array.from({ length: Math.ceil(size / p.length) + 1 }, () => p)).subarray(at, at + size);
 }
 
 /** Writes the mixed tree: many small files, some medium, a few large, in nested directories. */

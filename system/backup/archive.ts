@@ -120,7 +120,7 @@ async function* decompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buff
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   })();
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const d: Duplex = kind === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : zstdStream("decompress");
+  const d: Duplex = kind === "gzip" ? createGunzip({ chunkSize: 1024 * 1024 }) : zstdStream("decompress");
   const done = pipeline(Readable.from(rest), d, out);
   done.catch(() => undefined); // the error reaches the reader through `out`
   yield* out;
@@ -209,6 +209,7 @@ export async function readArchive(file: string, o: ReadOptions = {}): Promise<Ar
         }
         continue;
       }
+      if (e.name === "data" && e.type === "dir") continue; // tar tools write the top directory itself
       if (!e.name.startsWith(DATA_PREFIX)) throw new AppError("INTEGRITY_FAILED", `refused: ${e.name} is outside data/`, { details: { reason: "unsafe" } });
       const name = e.name.slice(DATA_PREFIX.length);
       if (names.has(name)) throw new AppError("INTEGRITY_FAILED", `refused: ${e.name} appears twice in the archive`, { details: { reason: "unsafe" } });

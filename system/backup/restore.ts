@@ -1,15 +1,15 @@
 // Restoring a backup: verify everything while extracting into a staging copy beside the data directory (integrity,
 // passphrase and free space are all checked before the live data is touched), then stop what uses the data, swap the
 // staging copy in atomically (system/host/swap.ts), and start again. Any failure leaves the old state in place.
-import { constants } from "node:fs";
-import { chmod, cp, mkdir, open, readFile, rm } from "node:fs/promises";
+import { closeSync, constants, fchmodSync, futimesSync, mkdirSync, openSync, writevSync } from "node:fs";
+import { chmod, cp, open, readFile, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { formatProblem } from "../config/errors";
 import { migrateDatabase } from "../db/client";
 import { AppError, isAppError } from "../errors";
 import { exists, listDir } from "../host/files";
-import { createStaging, freeBytes, swapIn, syncTree } from "../host/swap";
+import { createStaging, finishInterruptedSwap, freeBytes, swapIn, syncTree } from "../host/swap";
 import { forgetSetupState } from "../setup/setup";
 import type { System } from "../system";
 import { readArchive, type ArchiveSink, type ArchiveSummary } from "./archive";
@@ -23,29 +23,64 @@ function ioFailed(what: string, cause: unknown): AppError {
   return new AppError("IO_FAILED", `${what}: ${(cause as Error).message}`, { cause });
 }
 
+/** Files up to this size are written with direct system calls in one go (tar's way; no thread-pool round trips). */
+const SMALL_FILE = 1024 * 1024;
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 /** A sink that writes entries under `dir` (a fresh staging directory that holds no links, so nothing escapes it). */
 function stagingSink(dir: string): ArchiveSink {
+  const made = new Set<string>([dir]);
+  const ensureParent = (path: string) => {
+    const parent = dirname(path);
+    if (made.has(parent)) return;
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+    made.add(parent);
+  };
   return {
     async dir(name, mode) {
-      await mkdir(join(dir, name), { recursive: true, mode: (mode & 0o777) | 0o700 }).catch((c: unknown) => {
+      const path = join(dir, name);
+      try {
+        mkdirSync(path, { recursive: true, mode: (mode & 0o777) | 0o700 });
+        made.add(path);
+      } catch (c) {
         throw ioFailed(`creating ${name} in the staging copy`, c);
-      });
+      }
     },
     async file(name, mode, mtime, data) {
       const path = join(dir, name);
+      let fd: number | undefined;
+      let fh: FileHandle | undefined;
       try {
-        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-        const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        try {
-          for await (const c of data) await fh.write(c);
+        ensureParent(path);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const c of data) {
+          if (fh) {
+            await fh.write(c);
+            continue;
+          }
+          chunks.push(c);
+          size += c.length;
+          if (size > SMALL_FILE) {
+            fh = await open(path, CREATE, 0o600);
+            await fh.writev(chunks.splice(0));
+          }
+        }
+        if (fh) {
           await fh.chmod(mode & 0o777);
           await fh.utimes(mtime, mtime);
-        } finally {
-          await fh.close();
+        } else {
+          fd = openSync(path, CREATE, 0o600);
+          if (size) writevSync(fd, chunks);
+          fchmodSync(fd, mode & 0o777);
+          futimesSync(fd, mtime, mtime);
         }
       } catch (cause) {
         if (isAppError(cause) || !(cause as { syscall?: string }).syscall) throw cause; // the archive's own errors pass through
         throw ioFailed(`writing ${name} to the staging copy`, cause);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+        await fh?.close();
       }
     },
   };
@@ -110,6 +145,9 @@ export async function swapData(sys: System, staging: string): Promise<void> {
   await sys.db.$disconnect();
   try {
     await swapIn(sys.paths, staging);
+  } catch (e) {
+    await finishInterruptedSwap(sys.paths).catch(() => undefined); // complete it from the journal, as the next start would
+    throw ioFailed("swapping in the restored data", e);
   } finally {
     await sys.db.$disconnect(); // a query that raced the swap may have reopened the old file; drop that connection
     await sys.db.$connect();

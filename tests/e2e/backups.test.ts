@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
-import { startE2E, watchedContext, type WatchedContext } from "./browser";
+import { startE2E, stopE2E, watchedContext, type WatchedContext } from "./browser";
 
 let app: ApplianceProcess;
 let browser: Browser;
@@ -19,14 +19,11 @@ beforeAll(async () => {
   admin = await watchedContext(browser);
   const cookie = await completeSetupApi(app.url, app.code);
   const [name, value] = cookie.split("=");
-  await admin.context.addCookies([{ name, value, url: app.url }]);
+  await admin.context.addCookies([{ name: name!, value: value!, url: app.url }]);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  const errors = app?.errorLogs() ?? [];
-  await app?.stop();
-  expect(errors).toEqual([]);
+  expect(await stopE2E(app, browser)).toEqual([]);
 });
 
 describe("backups page", () => {
