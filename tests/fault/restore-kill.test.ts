@@ -93,7 +93,7 @@ it("kill -9 at random points of a restore gives the old or the new state", { tim
   expect(full.finished).toBe(true);
   expect(await stateNow()).toBe("a");
   const outcomes: string[] = [];
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 5; i++) {
     const before = await stateNow();
     const target = before === "a" ? "b" : "a";
     const killAt = Math.random() * 1.2 * full.ms;
