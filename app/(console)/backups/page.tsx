@@ -22,7 +22,7 @@ import { SkeletonText } from "~/components/skeleton";
 import { useTRPC } from "~/components/trpc";
 import { useNow } from "~/components/use-now";
 
-type Running = { id: string; title: string } | null;
+type Running = { id: string; title: string; done: boolean } | null;
 
 /** The backups page. */
 export default function BackupsPage() {
@@ -40,11 +40,15 @@ export default function BackupsPage() {
   const [upload, setUpload] = useState<{ fraction: number; error?: string; done?: string } | null>(null);
   const fileId = useId();
   const refresh = useCallback(() => void qc.invalidateQueries({ queryKey: trpc.backups.list.queryKey() }), [qc, trpc]);
-  const started = (title: string) => (job: { id: string }) => setRunning({ id: job.id, title });
+  const started = (title: string) => (job: { id: string }) => setRunning({ id: job.id, title, done: false });
+  const onJobEnd = useCallback(() => {
+    setRunning((r) => r && { ...r, done: true });
+    refresh();
+  }, [refresh]);
   const create = useMutation(trpc.backups.create.mutationOptions({ onSuccess: started("Backup") }));
   const verify = useMutation(trpc.backups.verify.mutationOptions({ onSuccess: started("Verification") }));
   const restore = useMutation(trpc.backups.restore.mutationOptions({ onSuccess: (j) => (setRestoring(null), setRestorePass(""), started("Restore")(j)) }));
-  const busy = running !== null || create.isPending || verify.isPending || restore.isPending;
+  const busy = (running !== null && !running.done) || create.isPending || verify.isPending || restore.isPending;
   const passProblem = encrypt && pass.length > 0 && pass.length < 8 ? "at least 8 characters" : encrypt && pass2 && pass2 !== pass ? "the two passphrases differ" : undefined;
   const mutationError = create.error ?? verify.error ?? restore.error;
 
@@ -94,7 +98,7 @@ export default function BackupsPage() {
 
           {running && (
             <Card title={running.title}>
-              <JobProgress key={running.id} id={running.id} title={running.title} onEnd={refresh} />
+              <JobProgress key={running.id} id={running.id} title={running.title} onEnd={onJobEnd} />
               <Button variant="secondary" size="sm" className="mt-3" onClick={() => setRunning(null)}>
                 Dismiss
               </Button>
