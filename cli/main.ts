@@ -4,7 +4,9 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { connect, defaultSocket, describeError, type Target } from "./client";
 import { UsageError, type Command } from "./command";
+import { backup, restore } from "./commands/backup";
 import { reboot, rollback } from "./commands/boot";
+import { factory, repair, shell } from "./commands/recovery";
 import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
 import { jobs } from "./commands/jobs";
@@ -12,6 +14,7 @@ import { upgrade } from "./commands/upgrade";
 
 declare const __VERSION__: string | undefined;
 const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
+COMMANDS.push(backup, restore, repair, factory, shell);
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

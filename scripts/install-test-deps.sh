@@ -6,6 +6,7 @@ NEEDS=(
   "chromium:chromium"          # end-to-end tests (playwright-core drives Debian's chromium)
   "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks (and grub-script-check, image/grub.cfg)
   "sqlite3:sqlite3"            # inspects the database in tests
+  "zstd:zstd"                  # .tar.zst backups (the appliance runs the zstd command)
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

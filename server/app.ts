@@ -1,8 +1,10 @@
 // Starts the whole appliance in this process: the system layer, the HTTP listener with pages and API, the socket.
 import { join } from "node:path";
 import type { Logger } from "~/system/logging/logger";
+import { startBackupSchedule } from "~/system/backup/service";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { startUpdateScheduler } from "~/system/update/schedule";
+import { keepKnownGood } from "~/system/recovery/known-good";
 import { setupCode, setupPending } from "~/system/setup/setup";
 import { openSystem, type System } from "~/system/system";
 import { startListeners, type Listeners } from "./http";
@@ -46,6 +48,8 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
   await afterBoot(sys);
   const stopScheduler = startUpdateScheduler(sys);
+  const stopBackups = startBackupSchedule(sys);
+  const stopKnownGood = keepKnownGood(sys);
   return {
     sys,
     listeners,
@@ -53,6 +57,8 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
     url,
     close: async () => {
       stopScheduler();
+      stopBackups();
+      stopKnownGood();
       await listeners.close();
       await sys.close();
     },

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { setupPending } from "~/system/setup/setup";
 import type { System } from "~/system/system";
+import { serveBackupTransfer, TRANSFER_PREFIX } from "./backup-transfer";
 import { fastQuery, refuseMutationOverGet } from "./fast-query";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
@@ -72,6 +73,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
     } catch {
       return void res.writeHead(400, { "Content-Type": "text/plain" }).end("bad request URL\n");
     }
+    if (url.pathname.startsWith(TRANSFER_PREFIX)) return void serveBackupTransfer(sys, req, res, url);
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) return void res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end("request body too large\n");
     if (path.startsWith(API_PREFIX)) {
       const procedure = url.pathname.slice(API_PREFIX.length);

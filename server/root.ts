@@ -1,5 +1,6 @@
 // The app router: every area's procedures under one tree.
 import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
+import { backupsRouter, recoveryRouter } from "./routers/backups";
 import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
 import { setupRouter } from "./routers/setup";
@@ -19,6 +20,8 @@ export const appRouter = router({
   events: eventsRouter,
   jobs: jobsRouter,
   updates: updatesRouter,
+  backups: backupsRouter,
+  recovery: recoveryRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

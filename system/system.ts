@@ -1,5 +1,6 @@
 // The system layer as one object: device root and paths, database, config, accounts, events and jobs.
 // The server, the CLI's tests and the scheduler all get it from openSystem(); nothing here reads process.env.
+import { chmod } from "node:fs/promises";
 import { Accounts } from "./accounts/accounts";
 import { firstBoot } from "./boot/dev-boot";
 import { ConfigService } from "./config/service";
@@ -8,6 +9,7 @@ import { EventLog } from "./events/events";
 import { ensureDir } from "./host/files";
 import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/device";
 import { devicePaths, type DevicePaths } from "./host/paths";
+import { finishInterruptedSwap } from "./host/swap";
 import { JobRunner } from "./jobs/jobs";
 import { nodeArch } from "./update/check";
 import { ensureDevRelease } from "./update/dev-release";
@@ -24,6 +26,8 @@ export interface System {
   events: EventLog;
   jobs: JobRunner;
   log: Logger;
+  /** prisma/migrations of the running build (a restored or reset database is migrated with them). */
+  migrationsDir: string;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export interface OpenOptions {
 /** Opens the device at `root` (creating a development device when it is not a node), migrates and loads everything. */
 export async function openSystem(opts: OpenOptions): Promise<System> {
   let paths = devicePaths(opts.root);
+  const swap = await finishInterruptedSwap(paths);
+  if (swap !== "nothing") opts.log.warn("a data swap interrupted by the last shutdown was completed or cleaned up", { swap });
   const kind = deviceKind(paths);
   if (kind === "development") {
     paths = await ensureDevelopmentDevice(opts.root, opts.version);
@@ -49,6 +55,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     await firstBoot(paths);
   }
   await ensureDir(paths.dataDir, 0o700);
+  await chmod(paths.dataDir, 0o700); // it holds password and session hashes; a development device made it 0755
   await ensureDir(paths.runDir, 0o700);
   const { db, applied } = await openDatabase(paths.db, opts.migrationsDir);
   if (applied.length) opts.log.info("database migrated", { applied });
@@ -68,6 +75,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     events,
     jobs,
     log: opts.log,
+    migrationsDir: opts.migrationsDir,
     close: () => db.$disconnect(),
   };
 }

@@ -1,5 +1,6 @@
 "use client";
 // First-boot setup wizard: eight steps from the setup code to a configured node and a signed-in admin.
+import { RestoreFromBackup } from "./restore-panel";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { NewPasswordField, UsernameField } from "~/components/account-fields";
@@ -275,6 +276,7 @@ export default function SetupPage() {
               <Icon name="check" className="size-4" /> Code accepted.
             </p>
           )}
+          {codeOk && <RestoreFromBackup code={state.code.trim()} />}
         </>
       );
       break;

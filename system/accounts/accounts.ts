@@ -132,7 +132,7 @@ export class Accounts {
   }
 
   /** Forgets every cached session and token resolution (after any change to sessions, users or tokens). */
-  private forget(): void {
+  forget(): void {
     this.generation++;
     this.cache.clear();
   }

@@ -25,6 +25,8 @@ export interface JobView {
 
 /** What a job's work function gets: report progress (0..1) with an optional message. */
 export interface JobControl {
+  /** The job's id. */
+  id: string;
   progress(fraction: number, message?: string): void;
 }
 
@@ -51,6 +53,24 @@ export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown
     return count;
   }
 
+  /** Marks jobs the database says are running but that do not run in this process as failed; returns how many. */
+  async failStuck(reason = "stuck: the job was not running any more"): Promise<number> {
+    const { count } = await this.db.job.updateMany({
+      where: { state: "running", id: { notIn: [...this.live.keys()] } },
+      data: { state: "failed", error: reason, finishedAt: new Date() },
+    });
+    return count;
+  }
+
+  /** After the database was replaced under the runner (restore, factory reset): stale running jobs are failed and the
+   * jobs running here are written back, so their end can be recorded. */
+  async afterDatabaseReplaced(): Promise<void> {
+    await this.failStuck("interrupted: it was running when the data was replaced");
+    for (const j of this.live.values()) {
+      await this.db.job.upsert({ where: { id: j.id }, create: { ...j }, update: { state: j.state, progress: j.progress, message: j.message } });
+    }
+  }
+
   /** Starts `work` as a job of `kind` on `target`; refuses when one of the same kind and target is running. */
   async start(kind: string, target: string, actor: string, work: (job: JobControl) => Promise<string | void>): Promise<JobView> {
     for (const j of this.live.values()) {
@@ -62,6 +82,7 @@ export class JobRunner extends EventEmitter<{ update: [JobView]; error: [unknown
     this.emit("update", { ...job });
     let lastFlush = 0;
     const control: JobControl = {
+      id: job.id,
       progress: (fraction, message) => {
         job.progress = Math.min(1, Math.max(0, fraction));
         if (message !== undefined) job.message = message;

@@ -52,6 +52,11 @@ export async function setupPending(sys: System): Promise<boolean> {
   return false;
 }
 
+/** Drops the remembered "setup is done" (after the database was replaced), so the next check reads the database. */
+export function forgetSetupState(sys: System): void {
+  done.delete(sys);
+}
+
 /** The setup code, made on first use; refuses once setup is done. */
 export async function setupCode(sys: System): Promise<string> {
   if (!(await setupPending(sys))) throw new AppError("CONFLICT", "setup is already done; the setup code is gone");

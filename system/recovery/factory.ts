@@ -1,0 +1,57 @@
+// Factory reset and recovery mode. A reset builds the new data state (a fresh, migrated database and, with
+// --keep-network, a config.yaml holding only the network section) in a staging copy and swaps it in atomically like a
+// restore. The fresh database has no setup state, so the wizard runs again with a new setup code.
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Document, parseDocument } from "yaml";
+import { swapData } from "../backup/restore";
+import { migrateDatabase } from "../db/client";
+import { AppError } from "../errors";
+import { writeFileAtomic } from "../host/atomic-write";
+import { readTextIfExists } from "../host/files";
+import type { DevicePaths } from "../host/paths";
+import { createStaging } from "../host/swap";
+import { setupCode } from "../setup/setup";
+import type { System } from "../system";
+import { recoveryDir } from "./known-good";
+
+/** The word a person types to confirm a factory reset (the CLI's --yes sends it). */
+export const CONFIRM_WORD = "RESET";
+
+/** The config.yaml text that keeps only the network section of `text` (comments of that section kept). */
+export function networkOnly(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const doc = parseDocument(text);
+  if (doc.errors.length || !doc.hasIn(["maculaos", "network"])) return undefined;
+  const out = new Document({ maculaos: {} });
+  out.setIn(["maculaos", "network"], doc.getIn(["maculaos", "network"], true));
+  return out.toString();
+}
+
+/** Wipes the data state (keeping the network config with `keepNetwork`; `full` also wipes known good copies, logs and
+ * stored backups), re-arms the setup wizard and returns the new setup code. */
+export async function factoryReset(sys: System, actor: string, o: { mode: "keep-network" | "full"; confirm: string }): Promise<{ mode: string; setupCode: string; keptNetwork: boolean }> {
+  if (o.confirm !== CONFIRM_WORD) throw new AppError("INVALID_INPUT", `a factory reset erases this node's data: confirm by typing ${CONFIRM_WORD}`);
+  const staging = await createStaging(sys.paths);
+  const network = o.mode === "keep-network" ? networkOnly(await readTextIfExists(sys.paths.config)) : undefined;
+  try {
+    migrateDatabase(join(staging, "maculaos.db"), sys.migrationsDir);
+    if (network) await writeFile(join(staging, "config.yaml"), network, { mode: 0o600 });
+    await swapData(sys, staging);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  if (o.mode === "full") {
+    for (const dir of [recoveryDir(sys.paths), sys.paths.logDir, join(sys.root, "var/backups/maculaos"), join(sys.root, "var/cache/maculaos")]) await rm(dir, { recursive: true, force: true });
+    await writeFileAtomic(sys.paths.hostname, "maculaos\n");
+  }
+  const code = await setupCode(sys);
+  await sys.events.record({ actor, action: "recovery.factory", target: o.mode, outcome: "ok", detail: o.mode === "keep-network" ? `data wiped; network config ${network ? "kept" : "absent, defaults in force"}; setup wizard re-armed` : "everything wiped; setup wizard re-armed" });
+  return { mode: o.mode, setupCode: code, keptNetwork: Boolean(network) };
+}
+
+/** True when the node booted into recovery mode (GRUB's recovery entry passes `maculaos.mode=recovery`). */
+export async function recoveryMode(paths: DevicePaths): Promise<boolean> {
+  const cmdline = await readFile(paths.cmdline, "utf8").catch(() => "");
+  return /(?:^|\s)maculaos\.mode=recovery(?:\s|$)/.test(cmdline);
+}
