@@ -2,6 +2,7 @@
 import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
 import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
+import { alertsRouter, logsRouter, metricsRouter } from "./routers/monitoring";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
@@ -19,6 +20,9 @@ export const appRouter = router({
   events: eventsRouter,
   jobs: jobsRouter,
   updates: updatesRouter,
+  metrics: metricsRouter,
+  alerts: alertsRouter,
+  logs: logsRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */
