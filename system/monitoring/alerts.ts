@@ -1,6 +1,6 @@
 // Alerts: rules from `alerts:` (and failing health checks whose action is alert) evaluated after every sample.
 // A rule fires when its condition has held for `for`, and resolves only after the value is back past the threshold
-// by a margin and has stayed there for `for` (at least 3 evaluations), so a value hovering at the line never flaps.
+// by a margin and has stayed there for `for` (at least 3 evaluations in a row), so a value hovering at the line never flaps.
 // Each firing and resolution goes to the dashboard, the event log and the local NATS bus (subject = the topic).
 import { EventEmitter } from "node:events";
 import { parseCondition, type AlertCondition } from "../config/schema";
@@ -49,7 +49,8 @@ export interface Observation {
 }
 
 const METRIC_SERIES: Record<string, SeriesName> = { disk_usage: "disk", memory_usage: "memory", cpu_usage: "cpu", temperature: "temperature", load: "load" };
-const MIN_HOLD_EVALUATIONS = 3;
+/** Without `for`, a firing alert resolves after it has been clear for 2 intervals (3 evaluations in a row). */
+const MIN_HOLD_INTERVALS = 2;
 
 /** The hysteresis margin of a threshold: 2 points for percentages and degrees, 10% of the threshold for load. */
 function margin(c: Extract<AlertCondition, { kind: "threshold" }>): number {
@@ -132,11 +133,11 @@ export class Alerts extends EventEmitter<{ change: [AlertView] }> {
     const set = (state: AlertStateName) => {
       if (t.view.state !== state) Object.assign(t.view, { state, since: new Date(now).toISOString() });
     };
-    const hold = Math.max(rule.forMs, MIN_HOLD_EVALUATIONS * this.intervalMs());
+    const hold = Math.max(rule.forMs, MIN_HOLD_INTERVALS * this.intervalMs());
     if (t.firing) {
       if (o.active !== null && o.cleared) {
         t.mark ??= now;
-        if (now - t.mark >= hold - this.intervalMs() / 2) {
+        if (now - t.mark >= hold) {
           t.firing = false;
           t.mark = null;
           set("ok");
