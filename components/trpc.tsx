@@ -1,7 +1,7 @@
 "use client";
 // The browser's tRPC client: typed hooks, the React Query client and the app-wide providers.
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
@@ -62,6 +62,8 @@ function makeQueryClient(): QueryClient {
 function makeTRPCClient() {
   return createTRPCClient<AppRouter>({
     links: [
+      // Subscriptions (live metrics, logs, job progress) arrive as server-sent events on a same-origin GET.
+      splitLink({ condition: (op) => op.type === "subscription", true: httpSubscriptionLink({ url: "/api/trpc" }), false:
       httpBatchLink({
         url: "/api/trpc",
         // Queries go as POST too, so a large input (a whole config.yaml to validate) never hits URL limits.
@@ -69,7 +71,7 @@ function makeTRPCClient() {
         maxItems: 10, // the server refuses larger batches
         headers: () => ({ "x-maculaos-csrf": "1" }),
         fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
-      }),
+      }) }),
     ],
   });
 }

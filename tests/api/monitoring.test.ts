@@ -4,7 +4,6 @@
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { monitoringOf } from "~/system/monitoring/monitoring";
 import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
