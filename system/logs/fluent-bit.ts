@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { MaculaConfig } from "../config";
 import { writeFileAtomic } from "../host/atomic-write";
-import { ensureDir } from "../host/files";
+import { ensureDir, readTextIfExists } from "../host/files";
 import type { DevicePaths } from "../host/paths";
 
 /** Where the configuration goes under the device root. */
@@ -59,16 +59,20 @@ export function renderFluentBit(logging: MaculaConfig["logging"]): { conf: strin
   return { conf, parsers };
 }
 
-/** Writes (or removes) fluent-bit's configuration for the config in force. */
-export async function writeFluentBit(paths: DevicePaths, logging: MaculaConfig["logging"]): Promise<void> {
+/** Writes (or removes) fluent-bit's configuration for the config in force; returns what changed, or null. */
+export async function writeFluentBit(paths: DevicePaths, logging: MaculaConfig["logging"]): Promise<"written" | "removed" | null> {
   const p = fluentBitPaths(paths.root);
   const r = renderFluentBit(logging);
+  const before = await readTextIfExists(p.conf);
   if (!r) {
+    if (before === undefined) return null;
     await rm(p.conf, { force: true });
     await rm(p.parsers, { force: true });
-    return;
+    return "removed";
   }
+  if (before === r.conf) return null;
   await ensureDir(p.dir, 0o755);
-  await writeFileAtomic(p.conf, r.conf, 0o644);
   await writeFileAtomic(p.parsers, r.parsers, 0o644);
+  await writeFileAtomic(p.conf, r.conf, 0o644);
+  return "written";
 }

@@ -107,7 +107,10 @@ export class Monitoring {
       void this.bus.close();
       this.bus = new Bus(config.monitoring.bus, this.sys.log.child("bus"));
     }
-    void writeFluentBit(this.sys.paths, config.logging).catch((error: unknown) => this.sys.log.warn("cannot write the fluent-bit configuration", { error }));
+    void writeFluentBit(this.sys.paths, config.logging).then(
+      (change) => change && this.sys.log.info(`fluent-bit configuration ${change}`, { forward_to: config.logging.forward_to ?? null, format: config.logging.format }),
+      (error: unknown) => this.sys.log.warn("cannot write the fluent-bit configuration", { error }),
+    );
     const checks = new Map(config.health.checks.map((c) => [c.name, c]));
     for (const [name, t] of this.checkTimers) {
       const c = checks.get(name);
