@@ -66,6 +66,7 @@ export class Monitoring {
 
   /** Takes the first sample and starts the schedules. */
   async start(): Promise<void> {
+    await this.sampler.loadHistory(join(this.sys.paths.dataDir, "metrics-history.json"));
     await this.tick();
     this.sys.events.on("event", this.onEvent);
     this.reconfigure();
@@ -167,7 +168,7 @@ export class Monitoring {
     clearInterval(this.timer);
     for (const t of this.checkTimers.values()) clearInterval(t.timer);
     this.sys.events.off("event", this.onEvent);
-    this.sampler.history.flush();
+    await this.sampler.saveHistory().catch((error: unknown) => this.sys.log.warn("cannot save the metrics history", { error }));
     await this.bus.close();
   }
 }

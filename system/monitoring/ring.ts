@@ -70,10 +70,10 @@ export class Downsampler<C extends string> {
     this.counts = columns.map(() => 0);
   }
 
-  /** Adds a reading; a reading in a new bucket first closes the previous bucket into the table. */
-  add(at: number, row: Partial<Record<C, number>>): void {
+  /** Adds a reading; a reading in a new bucket first closes the previous bucket into the table (then it returns true). */
+  add(at: number, row: Partial<Record<C, number>>): boolean {
     const b = Math.floor(at / this.bucketMs);
-    if (b !== this.bucket) this.flush();
+    const closed = b !== this.bucket && this.flush();
     this.bucket = b;
     this.columns.forEach((c, i) => {
       const v = row[c];
@@ -81,13 +81,15 @@ export class Downsampler<C extends string> {
       this.sums[i] = (this.sums[i] ?? 0) + v;
       this.counts[i] = (this.counts[i] ?? 0) + 1;
     });
+    return closed;
   }
 
-  /** Closes the open bucket (its row is stamped at the bucket's start). */
-  flush(): void {
-    if (this.bucket < 0 || this.counts.every((n) => n === 0)) return;
+  /** Closes the open bucket (its row is stamped at the bucket's start); false when it was empty. */
+  flush(): boolean {
+    if (this.bucket < 0 || this.counts.every((n) => n === 0)) return false;
     this.table.push(this.bucket * this.bucketMs, Object.fromEntries(this.columns.map((c, i) => [c, this.counts[i] ? (this.sums[i] ?? 0) / (this.counts[i] ?? 1) : NaN])) as Record<C, number>);
     this.sums = this.columns.map(() => 0);
     this.counts = this.columns.map(() => 0);
+    return true;
   }
 }

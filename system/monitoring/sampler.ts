@@ -2,6 +2,8 @@
 // keeps the last hour at full resolution and 7 days of 5-minute averages, and tells live followers.
 import { EventEmitter } from "node:events";
 import { statfs } from "node:fs/promises";
+import { writeFileAtomic } from "../host/atomic-write";
+import { readTextIfExists } from "../host/files";
 import { readCpuTimes, readLoad, readMeminfo, readNetwork, readTemperatures } from "../host/metric-sources";
 import { Downsampler, RingTable, type Columns } from "./ring";
 
@@ -72,9 +74,33 @@ export class Sampler extends EventEmitter<{ sample: [Sample] }> {
     this.prev = { at: now, busy, total, rx, tx };
     this.latestSample = s;
     this.recent.push(now, s);
-    this.history.add(now, s);
+    if (this.history.add(now, s) && this.historyFile) await this.saveHistory();
     this.emit("sample", s);
     return s;
+  }
+
+  /** Where the 7-day history is kept across restarts (set by loadHistory). */
+  private historyFile: string | undefined;
+
+  /** Loads the 7-day history saved by an earlier run (rows older than 7 days are dropped); keeps saving it there. */
+  async loadHistory(file: string): Promise<void> {
+    this.historyFile = file;
+    const text = await readTextIfExists(file);
+    if (!text) return;
+    try {
+      const saved = JSON.parse(text) as { at: number[]; values: Record<string, (number | null)[]> };
+      const oldest = Date.now() - 7 * 24 * HOUR_MS;
+      saved.at.forEach((at, i) => {
+        if (at >= oldest) this.history.table.push(at, Object.fromEntries(SERIES.map((c) => [c, saved.values[c]?.[i] ?? NaN])) as Record<SeriesName, number>);
+      });
+    } catch {
+      // a torn or foreign file: start the history afresh (it is rewritten at the next 5-minute step)
+    }
+  }
+
+  /** Writes the 7-day history (about 100 KB) atomically. */
+  async saveHistory(): Promise<void> {
+    if (this.historyFile) await writeFileAtomic(this.historyFile, JSON.stringify(this.week()), 0o600);
   }
 
   /** The last hour (or since `since`) at full resolution. */

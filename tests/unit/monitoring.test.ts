@@ -14,7 +14,7 @@ import { Alerts, observe } from "~/system/monitoring/alerts";
 import { Bus } from "~/system/monitoring/bus";
 import { parseDuration } from "~/system/monitoring/duration";
 import { Downsampler, RingTable } from "~/system/monitoring/ring";
-import type { Sample } from "~/system/monitoring/sampler";
+import { Sampler, type Sample } from "~/system/monitoring/sampler";
 import { openSystem, type System } from "~/system/system";
 import { REPO } from "../helpers/appliance";
 
@@ -35,6 +35,29 @@ describe("ring buffers", () => {
     d.add(90_000, { v: 10 });
     d.flush();
     expect(d.table.since()).toEqual({ at: [0, 60_000], values: { v: [2, 10] } });
+  });
+});
+
+describe("the sampler", () => {
+  it("reads the machine and keeps the 7-day history across restarts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "maculaos-unit-"));
+    const file = join(dir, "metrics-history.json");
+    const a = new Sampler(5000, dir);
+    await a.loadHistory(file);
+    const t0 = Math.floor(Date.now() / 300_000) * 300_000 - 600_000;
+    const first = await a.sample(t0);
+    expect(first.memory).toBeGreaterThan(0);
+    expect(first.disk).toBeGreaterThan(0);
+    expect(Number.isNaN(first.cpu)).toBe(true); // a rate needs two readings
+    const second = await a.sample(t0 + 5000);
+    expect(second.cpu).toBeGreaterThanOrEqual(0);
+    await a.sample(t0 + 300_000); // a new 5-minute step closes the first one and saves the history
+    expect(a.week().at).toEqual([t0]);
+    const b = new Sampler(5000, dir);
+    await b.loadHistory(file);
+    expect(b.week()).toEqual(a.week());
+    expect(b.lastHour(0).at).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
