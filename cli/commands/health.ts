@@ -23,10 +23,10 @@ export const health: Command = {
 /** `maculaos alerts`: every configured alert's state. */
 export const alerts: Command = {
   name: "alerts",
-  usage: "maculaos alerts [--json]",
+  usage: "maculaos alerts [list] [--json]",
   summary: "Configured alerts and whether they fire, and the state of the bus they are published on",
-  async run({ api, args, json: asJson, out }) {
-    if (args.length) throw new UsageError("alerts takes no arguments");
+  async run({ api, args: [sub = "list", ...rest], json: asJson, out }) {
+    if (sub !== "list" || rest.length) throw new UsageError(`unknown alerts subcommand ${[sub, ...rest].join(" ")}`);
     const r = await api.alerts.list.query();
     if (asJson) return out(json(r)), 0;
     if (!r.alerts.length) out("no alerts configured (add them under alerts: in config.yaml)");
