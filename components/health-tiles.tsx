@@ -75,7 +75,7 @@ export function HealthTiles() {
         title="Alerts"
         href="/health#alerts"
         loading={alerts.isPending}
-        state={alerts.data ? (firing ? "firing" : "ok") : undefined}
+        state={alerts.data?.alerts.length ? (firing ? "firing" : "ok") : undefined}
         headline={alerts.data ? (firing ? `${firing} firing` : alerts.data.alerts.length ? "None firing" : "None configured") : alerts.isError ? "Unavailable" : ""}
         detail={alerts.data ? alerts.data.alerts.filter((a) => a.state === "firing").map((a) => a.name).join(", ") || `published on ${alerts.data.bus.url} (${alerts.data.bus.state})` : ""}
       />
