@@ -15,6 +15,7 @@ let nats: Awaited<ReturnType<typeof startNats>>;
 let nc: NatsConnection;
 let mountpoint = "";
 const received: AlertMessage[] = [];
+const checkAlerts: AlertMessage[] = [];
 
 const until = async (what: string, test: () => boolean, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -26,6 +27,10 @@ beforeAll(async () => {
   nats = await startNats();
   nc = await connect({ servers: nats.url.replace("nats://", "") });
   const sub = nc.subscribe("io.test.alerts.disk_full");
+  const web = nc.subscribe("io.test.alerts.web");
+  void (async () => {
+    for await (const m of web) checkAlerts.push(m.json<AlertMessage>());
+  })();
   void (async () => {
     for await (const m of sub) received.push(m.json<AlertMessage>());
   })();
@@ -37,7 +42,7 @@ beforeAll(async () => {
       execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m,mode=0700", "--", "tmpfs", mountpoint]);
       await writeFile(
         join(mountpoint, "config.yaml"),
-        `maculaos:\n  hostname: alert-node\n  monitoring:\n    interval: 1s\n    bus: ${nats.url}\n  alerts:\n    - name: disk_full\n      condition: disk_usage > 90%\n      topic: io.test.alerts.disk_full\n    - name: hot\n      condition: temperature > 80\n      topic: io.test.alerts.hot\n`,
+        `maculaos:\n  hostname: alert-node\n  monitoring:\n    interval: 1s\n    bus: ${nats.url}\n  alerts:\n    - name: disk_full\n      condition: disk_usage > 90%\n      topic: io.test.alerts.disk_full\n    - name: hot\n      condition: temperature > 80\n      topic: io.test.alerts.hot\n  health:\n    checks:\n      - { name: web, type: http, target: "http://127.0.0.1:1/health", interval: 1s, topic: io.test.alerts.web }\n`,
       );
     },
   });
@@ -70,7 +75,7 @@ describe("alerts over the mesh bus", () => {
     const r = await runBin("maculaos", ["alerts", "--json"], { MACULAOS_ROOT: t!.root, MACULAOS_HOST: "", MACULAOS_TOKEN: "" });
     const view = JSON.parse(r.stdout) as { alerts: { name: string; state: string }[]; firing: number; bus: { state: string } };
     expect(view.alerts).toContainEqual(expect.objectContaining({ name: "disk_full", state: "firing" }));
-    expect(view.firing).toBe(1);
+    expect(view.firing).toBe(2); // disk_full and the failing health check "web" below
     expect(view.bus.state).toBe("connected");
   });
 
@@ -82,13 +87,18 @@ describe("alerts over the mesh bus", () => {
     else expect(["ok", "pending", "firing"]).toContain(hot?.state);
   });
 
+  it("publishes a failing health check whose action is alert", async () => {
+    await until("the check's alert", () => checkAlerts.length > 0);
+    expect(checkAlerts[0]).toMatchObject({ alert: "check:web", state: "firing", condition: "health check web (http http://127.0.0.1:1/health) fails", node: "alert-node" });
+  });
+
   it("resolves after the space is freed, and records both in the events", async () => {
     await rm(filler());
     await until("the resolved message", () => received.some((m) => m.state === "resolved"));
     const resolved = received.find((x) => x.state === "resolved")!;
     expect(resolved.alert).toBe("disk_full");
     expect(resolved.value).toBeLessThan(88);
-    const events = await t!.app.sys.events.list(20, "alert.");
+    const events = (await t!.app.sys.events.list(20, "alert.")).filter((e) => e.target === "disk_full");
     expect(events.map((e) => `${e.action} ${e.target} ${e.outcome}`)).toEqual(["alert.resolved disk_full ok", "alert.firing disk_full failed"]);
     expect(events[1]?.detail).toContain("published on io.test.alerts.disk_full");
   });
