@@ -10,7 +10,11 @@ export async function probeQuic(host: string, port: number, timeoutMs = 1500): P
   const started = Date.now();
   let address: { address: string; family: number };
   try {
-    address = await lookup(host.replace(/^\[|\]$/g, ""));
+    // getaddrinfo cannot be cancelled and may take many seconds without a network: give up on it after the timeout
+    address = await Promise.race([
+      lookup(host.replace(/^\[|\]$/g, "")),
+      new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error("timeout"), { code: `no answer within ${timeoutMs} ms` })), timeoutMs).unref()),
+    ]);
   } catch (e) {
     return { ok: false, detail: `cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ms: Date.now() - started };
   }

@@ -49,6 +49,7 @@ describe("the sampler", () => {
     expect(first.memory).toBeGreaterThan(0);
     expect(first.disk).toBeGreaterThan(0);
     expect(Number.isNaN(first.cpu)).toBe(true); // a rate needs two readings
+    await new Promise((r) => setTimeout(r, 100)); // let the kernel's CPU counters advance a few ticks
     const second = await a.sample(t0 + 5000);
     expect(second.cpu).toBeGreaterThanOrEqual(0);
     await a.sample(t0 + 300_000); // a new 5-minute step closes the first one and saves the history
