@@ -31,6 +31,8 @@ export interface LogQuery {
 /** The systemd units whose journal is "the network subsystem's logs". */
 export const NETWORK_UNITS = ["systemd-networkd.service", "NetworkManager.service", "systemd-resolved.service", "wpa_supplicant.service", "nftables.service", "wg-quick@wg0.service"];
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+/** The appliance's own unit on a node: its stderr reaches the journal too, but its log file already has those lines. */
+export const APPLIANCE_UNIT = "maculaos.service";
 
 /** Parses --since: a duration back from now or a date-time; INVALID_INPUT otherwise. */
 export function parseSince(text: string, now = Date.now()): Date {
@@ -45,6 +47,7 @@ export function entryFilter(q: Pick<LogQuery, "grep" | "level"> & { since?: Date
   const needle = q.grep?.toLowerCase();
   const min = LEVELS[q.level ?? "debug"];
   return (e) =>
+    !(e.source === "journal" && e.unit === APPLIANCE_UNIT) &&
     LEVELS[e.level] >= min &&
     (!needle || e.message.toLowerCase().includes(needle) || e.unit.toLowerCase().includes(needle)) &&
     (!q.since || new Date(e.at) >= q.since) &&
