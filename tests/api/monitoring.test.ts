@@ -172,7 +172,7 @@ describe("logs", () => {
     await mkdir(dir, { recursive: true });
     const us = Date.now() * 1000;
     const entry = (unit: string, prio: number, msg: string, i: number) => `__REALTIME_TIMESTAMP=${us + i}\n__MONOTONIC_TIMESTAMP=${i + 1}\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_MACHINE_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=${unit}\nPRIORITY=${prio}\nMESSAGE=${msg}\n\n`;
-    const exportText = entry("systemd-networkd.service", 4, "eth0: lost carrier", 0) + entry("sshd.service", 6, "Accepted publickey for admin", 1);
+    const exportText = entry("systemd-networkd.service", 4, "eth0: lost carrier", 0) + entry("sshd.service", 6, "Accepted publickey for admin", 1) + entry("maculaos.service", 6, "already in appliance.log", 2);
     await new Promise<void>((resolve, reject) => {
       const child = execFile("/lib/systemd/systemd-journal-remote", ["-o", join(dir, "remote.journal"), "-"], (e) => (e ? reject(e) : resolve()));
       child.stdin!.end(exportText);
@@ -184,6 +184,7 @@ describe("logs", () => {
     expect(lines.some((l) => l.unit === "sshd.service")).toBe(false);
     const all = await maculaos(["logs", "system", "--grep", "publickey"]);
     expect(all.stdout).toMatch(/INFO  sshd\.service: Accepted publickey for admin/);
+    expect((await maculaos(["logs", "system"])).stdout).not.toContain("already in appliance.log");
     await rm(join(t.root, "var/log/journal"), { recursive: true });
   });
 
