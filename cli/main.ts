@@ -9,12 +9,15 @@ import { reboot, rollback } from "./commands/boot";
 import { factory, repair, shell } from "./commands/recovery";
 import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
+import { alerts, health } from "./commands/health";
 import { jobs } from "./commands/jobs";
+import { logs } from "./commands/logs";
 import { upgrade } from "./commands/upgrade";
 
 declare const __VERSION__: string | undefined;
 const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
 COMMANDS.push(backup, restore, repair, factory, shell);
+COMMANDS.push(health, alerts, logs); // monitoring
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

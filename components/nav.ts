@@ -7,10 +7,11 @@ export type NavItem = { href: string; label: string; icon: IconName; adminOnly?:
 /** Areas shown in the sidebar, in order. Only list areas whose pages exist. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard" },
+  { href: "/health", label: "Health", icon: "check" },
   { href: "/updates", label: "Updates", icon: "updates" },
   // { href: "/services", label: "Services", icon: "services" },
   { href: "/backups", label: "Backups", icon: "backups", adminOnly: true },
-  // { href: "/logs", label: "Logs", icon: "logs" },
+  { href: "/logs", label: "Logs", icon: "logs" },
   // { href: "/network", label: "Network", icon: "network" },
   // { href: "/firewall", label: "Firewall", icon: "firewall" },
   // { href: "/mesh", label: "Mesh", icon: "mesh" },

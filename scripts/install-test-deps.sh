@@ -7,6 +7,10 @@ NEEDS=(
   "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks (and grub-script-check, image/grub.cfg)
   "sqlite3:sqlite3"            # inspects the database in tests
   "zstd:zstd"                  # .tar.zst backups (the appliance runs the zstd command)
+  "nats-server:nats-server"    # the node's local bus: alerts are received by a subscriber on a real server
+  "promtool:prometheus"        # checks the /metrics output
+  "prometheus-node-exporter:prometheus-node-exporter"  # the baseline of bench/metrics-scrape.mjs
+  "/lib/systemd/systemd-journal-remote:systemd-journal-remote"  # writes a real journal file for the logs tests
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

@@ -66,6 +66,12 @@ try {
     await shot(page, "settings-yaml");
     await page.goto(`${app.url}/events`);
     await shot(page, "events");
+    await page.goto(`${app.url}/health`);
+    await page.getByTestId("checks-table").waitFor();
+    await shot(page, "health");
+    await page.goto(`${app.url}/logs`);
+    await page.getByTestId("log-lines").waitFor();
+    await shot(page, "logs");
     const mobile = await browser.newContext({ viewport: { width: 390, height: 780 }, colorScheme: "light" });
     if (cookie) await mobile.addCookies([{ name: cookie.split("=")[0], value: cookie.split("=")[1], url: app.url }]);
     const m = await mobile.newPage();

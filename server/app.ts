@@ -1,13 +1,17 @@
 // Starts the whole appliance in this process: the system layer, the HTTP listener with pages and API, the socket.
 import { join } from "node:path";
-import type { Logger } from "~/system/logging/logger";
 import { startBackupSchedule } from "~/system/backup/service";
+import { createLogger, teeLogger, type Logger } from "~/system/logging/logger";
+import { devicePaths } from "~/system/host/paths";
+import { LogSink } from "~/system/logs/sink";
+import { startMonitoring } from "~/system/monitoring/monitoring";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { startUpdateScheduler } from "~/system/update/schedule";
 import { keepKnownGood } from "~/system/recovery/known-good";
 import { setupCode, setupPending } from "~/system/setup/setup";
 import { openSystem, type System } from "~/system/system";
 import { startListeners, type Listeners } from "./http";
+import { startMetricsServer, type MetricsServer } from "./metrics";
 import { loadPages } from "./pages";
 
 /** How to start the appliance. */
@@ -24,12 +28,15 @@ export interface StartOptions {
   log: Logger;
   /** Where the setup-code banner goes (the node's console). */
   console?: (line: string) => void;
+  /** Replaces monitoring.prometheus.port (tests use 0). */
+  metricsPort?: number;
 }
 
 /** A running appliance. */
 export interface Appliance {
   sys: System;
   listeners: Listeners;
+  metrics: MetricsServer;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -37,7 +44,11 @@ export interface Appliance {
 
 /** Opens the device, serves it, and prints the setup code while setup is pending. */
 export async function startAppliance(o: StartOptions): Promise<Appliance> {
-  const sys = await openSystem({ root: o.root, env: o.env, migrationsDir: join(o.appDir, "prisma/migrations"), version: o.version, log: o.log });
+  const logs = new LogSink(devicePaths(o.root).logDir);
+  const log = teeLogger(o.log, createLogger("maculaos", "info", logs.write));
+  const sys = await openSystem({ root: o.root, env: o.env, migrationsDir: join(o.appDir, "prisma/migrations"), version: o.version, log });
+  const monitoring = await startMonitoring(sys, logs);
+  const metrics = await startMetricsServer(sys, monitoring, o.host, o.metricsPort);
   const pages = o.ui ? await loadPages(o.appDir) : undefined;
   const listeners = await startListeners(sys, { port: o.port, host: o.host, pages });
   const url = `http://${o.host === "0.0.0.0" ? "localhost" : o.host}:${listeners.port}`;
@@ -53,6 +64,7 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   return {
     sys,
     listeners,
+    metrics,
     port: listeners.port,
     url,
     close: async () => {
@@ -60,7 +72,10 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
       stopBackups();
       stopKnownGood();
       await listeners.close();
+      await metrics.close();
+      await monitoring.stop();
       await sys.close();
+      logs.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { setupPending } from "~/system/setup/setup";
 import type { System } from "~/system/system";
 import { serveBackupTransfer, TRANSFER_PREFIX } from "./backup-transfer";
 import { fastQuery, refuseMutationOverGet } from "./fast-query";
+import { observeRequest } from "./metrics";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
 
@@ -65,6 +66,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   const socketApi = createHTTPHandler({ router: appRouter, basePath: API_PREFIX, ...limits, createContext: () => createSocketContext(sys), onError });
 
   const http = createServer((req, res) => {
+    observeRequest(sys, req, res);
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const path = req.url ?? "/";
     let url: URL;

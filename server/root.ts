@@ -3,6 +3,7 @@ import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
 import { backupsRouter, recoveryRouter } from "./routers/backups";
 import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
+import { alertsRouter, logsRouter, metricsRouter } from "./routers/monitoring";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
@@ -22,6 +23,9 @@ export const appRouter = router({
   updates: updatesRouter,
   backups: backupsRouter,
   recovery: recoveryRouter,
+  metrics: metricsRouter,
+  alerts: alertsRouter,
+  logs: logsRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

@@ -9,6 +9,8 @@ import { Card } from "~/components/card";
 import { EmptyState } from "~/components/empty-state";
 import { QueryError } from "~/components/error-state";
 import { EventList } from "~/components/event-list";
+import { HealthTiles } from "~/components/health-tiles";
+import { ResourceCharts } from "~/components/resource-charts";
 import { formatBytes, formatDateTime, formatDuration, formatDurationLong, formatPercent, percentOf } from "~/components/format";
 import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
@@ -281,6 +283,8 @@ export default function DashboardPage() {
             </Notice>
           )}
           <Overview info={info.data} loading={loading} />
+          <HealthTiles />
+          <ResourceCharts />
           <div className="mt-4 grid gap-4 lg:grid-cols-3">
             <MeshCard info={info.data} loading={loading} />
             <RecentEvents />

@@ -172,6 +172,32 @@ const alert = strict({
   for: text("a duration like 30s, 5m or 1h", /^(\d+[smhd])+$/).optional(),
 });
 
+/** A duration such as 30s, 5m, 1h30m or 2d. */
+const duration = text("a duration like 30s, 5m or 1h", /^(\d+[smhd])+$/);
+
+/** The kinds of user health check, and what a failing one does. */
+export const CHECK_TYPES = ["process", "http", "disk"] as const;
+/** What a failing user health check does. */
+export const CHECK_ACTIONS = ["alert", "restart", "cleanup"] as const;
+
+const healthCheck = strict({
+  name: text("a check name of letters, digits, _ . -", /^[A-Za-z0-9_.-]+$/),
+  type: z.enum(CHECK_TYPES),
+  target: text("a process name, an http(s) URL or an absolute path"),
+  threshold: z.number({ error: expected("a number (disk: percent used; http: milliseconds)") }).positive().optional(),
+  interval: duration.default("30s"),
+  action: z.enum(CHECK_ACTIONS).default("alert"),
+  topic: text("a mesh topic like io.mycompany.alerts.health", /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).optional(),
+  service: text("a service name like myservice", /^[A-Za-z0-9_.@-]+$/).optional(),
+}).superRefine((c, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: "custom", path: ["target"], message });
+  if (c.type === "http" && !/^https?:\/\/\S+$/.test(c.target)) fail("expected an http(s) URL like http://127.0.0.1:8080/health for an http check");
+  if (c.type === "disk" && !c.target.startsWith("/")) fail("expected an absolute path like /var/lib for a disk check");
+  if (c.type === "process" && !/^[A-Za-z0-9_.:@-]{1,64}$/.test(c.target)) fail("expected a process name like nginx for a process check");
+  if (c.action === "restart" && c.type !== "process" && c.service === undefined) ctx.addIssue({ code: "custom", path: ["service"], message: "required for action restart: the service to restart" });
+  if (c.type === "disk" && c.threshold !== undefined && c.threshold > 100) ctx.addIssue({ code: "custom", path: ["threshold"], message: "expected a percentage 1-100 for a disk check" });
+});
+
 /** The schema of the `maculaos:` block: every section optional, defaults from the guide. */
 export const configSchema = strict({
   hostname: text("an RFC 1123 hostname like edge-node-01", isHostname).default("maculaos"),
@@ -201,7 +227,10 @@ export const configSchema = strict({
       port: port.default(9100),
       path: text(`a URL path starting with "/" like /metrics`, /^\/\S*$/).default("/metrics"),
     }).prefault({}),
+    interval: duration.default("5s"),
+    bus: text("a NATS URL like nats://127.0.0.1:4222", /^nats:\/\/[^\s/]+:\d{1,5}$/).default("nats://127.0.0.1:4222"),
   }).prefault({}),
+  health: strict({ checks: z.array(healthCheck).superRefine(unique("name")).default([]) }).prefault({}),
   alerts: z.array(alert).superRefine(unique("name")).default([]),
   firewall: strict({ allow: z.array(text(`a port/protocol rule like 8080/tcp`, (s) => /^\d{1,5}\/(tcp|udp)$/.test(s) && isPort(Number(s.split("/")[0])))).default([]) }).prefault({}),
   registries: z

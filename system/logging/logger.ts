@@ -36,3 +36,14 @@ export function createLogger(component: string, min: Level = "info", write: (lin
     child: (c) => createLogger(`${component}.${c}`, min, write),
   };
 }
+
+/** A logger that writes every line to both `a` and `b` (the console and the device's log file). */
+export function teeLogger(a: Logger, b: Logger): Logger {
+  return {
+    debug: (m, f) => (a.debug(m, f), b.debug(m, f)),
+    info: (m, f) => (a.info(m, f), b.info(m, f)),
+    warn: (m, f) => (a.warn(m, f), b.warn(m, f)),
+    error: (m, f) => (a.error(m, f), b.error(m, f)),
+    child: (c) => teeLogger(a.child(c), b.child(c)),
+  };
+}

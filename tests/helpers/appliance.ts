@@ -33,7 +33,7 @@ export async function startTestAppliance(opts: { env?: Record<string, string>; s
   const logs: string[] = [];
   const consoleLines: string[] = [];
   const log = createLogger("test", "info", (l) => void logs.push(l));
-  const app = await startAppliance({ root, port: 0, host: "127.0.0.1", appDir: REPO, version: "0.1.0-test", ui: false, env: opts.env ?? {}, log, console: (l) => void consoleLines.push(l) });
+  const app = await startAppliance({ root, port: 0, host: "127.0.0.1", appDir: REPO, version: "0.1.0-test", ui: false, env: opts.env ?? {}, log, console: (l) => void consoleLines.push(l), metricsPort: 0 });
   return {
     app,
     root,
