@@ -9,9 +9,11 @@ import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
 import { jobs } from "./commands/jobs";
 import { upgrade } from "./commands/upgrade";
+import { firewall, mesh, network, security, wireguard } from "./commands/network";
 
 declare const __VERSION__: string | undefined;
 const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
+COMMANDS.push(network, firewall, mesh, wireguard, security);
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

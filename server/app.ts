@@ -4,6 +4,7 @@ import type { Logger } from "~/system/logging/logger";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { setupCode, setupPending } from "~/system/setup/setup";
 import { openSystem, type System } from "~/system/system";
+import { startNetwork } from "~/system/network/startup";
 import { startListeners, type Listeners } from "./http";
 import { loadPages } from "./pages";
 
@@ -44,12 +45,14 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   }
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
   await afterBoot(sys);
+  const stopNetworkSide = await startNetwork(sys);
   return {
     sys,
     listeners,
     port: listeners.port,
     url,
     close: async () => {
+      stopNetworkSide();
       await listeners.close();
       await sys.close();
     },

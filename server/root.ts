@@ -5,6 +5,7 @@ import { eventsRouter, jobsRouter } from "./routers/events";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
+import { firewallRouter, meshRouter, networkRouter, securityRouter, wireguardRouter } from "./routers/network";
 import { router } from "./trpc";
 
 /** The whole API. */
@@ -19,6 +20,11 @@ export const appRouter = router({
   events: eventsRouter,
   jobs: jobsRouter,
   updates: updatesRouter,
+  network: networkRouter,
+  firewall: firewallRouter,
+  mesh: meshRouter,
+  wireguard: wireguardRouter,
+  security: securityRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

@@ -1,0 +1,40 @@
+// Keeps the node's network services in step with config.yaml: at start it resumes a pending network change's revert
+// and applies the firewall; after each config change it re-renders the admin's authorized_keys, the WireGuard and
+// mesh daemon configs, and re-applies the firewall when its rules changed. Interfaces are never applied from here:
+// they change only through `network apply`, which reverts unless confirmed.
+import { netTarget } from "../host/net-paths";
+import { applyFirewall } from "../firewall/firewall";
+import { renderMeshFile } from "../mesh/mesh";
+import { writeWireguard } from "../mesh/wireguard";
+import type { System } from "../system";
+import { resumePending, stopNetwork } from "./apply";
+import { writeAuthorizedKeys } from "./ssh";
+
+/** Renders the files derived from the config (authorized_keys, wg0.conf, the mesh daemon's config). */
+async function renderFiles(sys: System): Promise<void> {
+  await writeAuthorizedKeys(sys);
+  await writeWireguard(sys);
+  await renderMeshFile(sys);
+}
+
+/** Starts the network side of the appliance; returns the function that stops it. */
+export async function startNetwork(sys: System): Promise<() => void> {
+  await resumePending(sys);
+  const live = (await netTarget(sys.root, sys.kind)).live;
+  const sync = async (actor: string) => {
+    await renderFiles(sys);
+    if (live) await applyFirewall(sys, actor, false);
+  };
+  if (live) await applyFirewall(sys, "system");
+  await renderFiles(sys);
+  const onEvent = (e: { action: string; outcome: string; actor: string }) => {
+    if ((e.action === "config.set" || e.action === "config.save") && e.outcome === "ok") {
+      void sync(e.actor).catch((error: unknown) => sys.log.error("config changed but the network services could not follow it", { error }));
+    }
+  };
+  sys.events.on("event", onEvent);
+  return () => {
+    sys.events.off("event", onEvent);
+    stopNetwork(sys);
+  };
+}
