@@ -34,6 +34,11 @@ export function settingsOf(config: MaculaConfig): NetworkSettings {
   return { hostname: config.hostname, interfaces: config.network.interfaces, ntp_servers: config.ntp.servers };
 }
 
+/** The config.yaml entries that hold the settings. */
+function settingEntries(s: NetworkSettings) {
+  return [{ key: "hostname", value: s.hostname }, { key: "network.interfaces", value: s.interfaces }, { key: "ntp.servers", value: s.ntp_servers }];
+}
+
 /** systemd-networkd files (name -> text) for the interfaces, and the timesyncd drop-in. */
 export function renderNetwork(s: NetworkSettings): { networkd: Record<string, string>; timesyncd: string } {
   const networkd: Record<string, string> = {};
@@ -54,6 +59,16 @@ async function applyWithIp(target: NetTarget, s: NetworkSettings): Promise<void>
     await ip("addr", "add", i.address, "dev", i.name);
     await ip("route", "replace", "default", "via", i.gateway, "dev", i.name);
   }
+}
+
+/** Refuses settings that name an interface the device does not have (and puts the config back as it was). */
+async function checkInterfacesExist(sys: System, target: NetTarget, next: NetworkSettings, previous: NetworkSettings, who: Principal): Promise<void> {
+  const links = JSON.parse(await runChecked("ip", ["-j", "link", "show"], { netns: target.netns })) as { ifname: string }[];
+  const names = links.map((l) => l.ifname);
+  const missing = next.interfaces.filter((i) => !names.includes(i.name)).map((i) => i.name);
+  if (!missing.length) return;
+  await sys.config.set(settingEntries(previous), who);
+  throw new AppError("INVALID_INPUT", `network.interfaces: ${missing.join(", ")} ${missing.length > 1 ? "do" : "does"} not exist on ${target.where} (it has ${names.join(", ")}); nothing was changed`);
 }
 
 /** Renders the settings to the device's files and, where the device is live, puts them in force. */
@@ -104,9 +119,12 @@ export async function applyNetwork(sys: System, who: Principal, confirmSeconds: 
   const next = settingsOf(sys.config.current());
   const target = await netTarget(sys.root, sys.kind);
   const actor = actorOf(who);
+  if (target.live) await checkInterfacesExist(sys, target, next, previous, who);
   try {
     await putInForce(sys, next);
   } catch (e) {
+    // Back to what worked, in config.yaml and on the device: a typo must never strand the node.
+    await sys.config.set(settingEntries(previous), who).catch(() => undefined);
     await putInForce(sys, previous).catch(() => undefined);
     await sys.events.record({ actor, action: "network.apply", target: target.where, outcome: "failed", detail: (e as Error).message });
     throw e;
@@ -137,7 +155,7 @@ export async function revertNetwork(sys: System, actor: string, why: string): Pr
   if (!p) throw new AppError("NOT_FOUND", "no network change is waiting for confirmation");
   clearTimeout(timers.get(sys));
   const s = p.previous;
-  await sys.config.set([{ key: "hostname", value: s.hostname }, { key: "network.interfaces", value: s.interfaces }, { key: "ntp.servers", value: s.ntp_servers }]);
+  await sys.config.set(settingEntries(s));
   await putInForce(sys, s);
   await unlink(netPaths(sys.root).pendingChange);
   await sys.events.record({ actor, action: "network.revert", target: "network", outcome: "ok", detail: `change ${p.id} by ${p.by} reverted: ${why}` });
