@@ -6,6 +6,12 @@ NEEDS=(
   "chromium:chromium"          # end-to-end tests (playwright-core drives Debian's chromium)
   "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks (and grub-script-check, image/grub.cfg)
   "sqlite3:sqlite3"            # inspects the database in tests
+  "nft:nftables"               # the firewall tests apply our ruleset in a network namespace
+  "wg:wireguard-tools"         # cross-checks WireGuard keys (wg pubkey) and reads wg show
+  "nats-server:nats-server"    # the local NATS bus the mesh status checks
+  "mokutil:mokutil"            # secure boot state on the security panel
+  "ping:iputils-ping"          # mesh ping's ICMP probe
+  "ssh-keygen:openssh-client"  # makes a real key for ssh.authorized_keys
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

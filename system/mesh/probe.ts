@@ -53,7 +53,7 @@ export function natsInfo(host: string, port: number, timeoutMs = 1000): Promise<
     };
     sock.on("data", (d: Buffer) => {
       buf += d.toString("latin1");
-      const line = /^INFO (\{.*\})\r?\n/.exec(buf);
+      const line = /^INFO\s+(\{.*\})\s*\r?\n/.exec(buf);
       if (!line) return buf.length > 65536 ? done({ up: false, version: null, serverId: null, error: "not a NATS server (no INFO greeting)" }) : undefined;
       try {
         const info = JSON.parse(line[1]!) as { version?: string; server_id?: string };
