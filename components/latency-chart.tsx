@@ -16,7 +16,7 @@ export function LatencyChart({ series, label }: { series: LatencySeries[]; label
   const times = all.map((s) => Date.parse(s.at));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 1);
-  const top = Math.max(1, ...all.map((s) => s.rttMs ?? 0)) * 1.15;
+  const top = Math.max(0.1, ...all.map((s) => s.rttMs ?? 0)) * 1.15;
   const x = (at: string) => PAD.left + ((Date.parse(at) - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const y = (ms: number) => PAD.top + (1 - ms / top) * (H - PAD.top - PAD.bottom);
   const path = (samples: LatencySeries["samples"]) => {
@@ -32,7 +32,7 @@ export function LatencyChart({ series, label }: { series: LatencySeries[]; label
     }
     return d;
   };
-  const ticks = [0, top / 2, top].map((v) => Math.round(v * 10) / 10);
+  const ticks = [0, top / 2, top].map((v) => Number(v.toPrecision(2)));
   return (
     <figure>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} className="h-40 w-full text-zinc-400" preserveAspectRatio="none">

@@ -102,7 +102,7 @@ export function EmbeddedServices() {
         <DataTable caption="Embedded services" columns={["Service", "State", "Port", "What it does"]}>
           {q.data.map((s) => (
             <tr key={s.name}>
-              <Td className="font-mono">{s.name}</Td>
+              <Td className="font-mono whitespace-nowrap">{s.name}</Td>
               <Td>{s.enabled ? <Badge tone={stateTone(s.state)}>{s.state}</Badge> : <Badge>disabled</Badge>}</Td>
               <Td className="font-mono text-xs">{s.port === null ? "—" : `${s.port}/${s.proto}`}</Td>
               <Td className="text-zinc-600 dark:text-zinc-400">{s.description}</Td>

@@ -99,16 +99,26 @@ function remember(sys: System, node: string, r: ProbeResult): void {
   all.set(node, list.slice(-HISTORY));
 }
 
+/** The mesh daemon's own word: running with node id and links, or why it does not answer. */
+export function daemonStatus(sys: System) {
+  return askDaemon(netPaths(sys.root).meshSocket).then(
+    (s) => ({ running: true as const, nodeId: s.self_node_id ?? s.node_id ?? null, version: s.version ?? null, linksUp: count(s.healthy_links), linksDown: count(s.failed_links), error: null }),
+    (e: Error) => ({ running: false as const, nodeId: null, version: null, linksUp: 0, linksDown: 0, error: `the mesh daemon does not answer: ${e.message}` }),
+  );
+}
+
+/** The local NATS bus (mesh.nats_url): whether it greets, and its version. */
+export async function busStatus(sys: System) {
+  const url = sys.config.current().mesh.nats_url;
+  const bus = splitHostPort(url.replace(/^nats:\/\//, ""));
+  return { url, ...(await natsInfo(bus.host, bus.port ?? 4222)) };
+}
+
 /** Role, realm, node id, links, each bootstrap node's reachability with RTT, and the local NATS bus. */
 export async function meshStatus(sys: System) {
   const m = sys.config.current().mesh;
-  const socket = netPaths(sys.root).meshSocket;
-  const bus = splitHostPort(m.nats_url.replace(/^nats:\/\//, ""));
-  const [daemon, bootstrap, nats] = await Promise.all([
-    askDaemon(socket).then(
-      (s) => ({ running: true as const, nodeId: s.self_node_id ?? s.node_id ?? null, version: s.version ?? null, linksUp: count(s.healthy_links), linksDown: count(s.failed_links), error: null }),
-      (e: Error) => ({ running: false as const, nodeId: null, version: null, linksUp: 0, linksDown: 0, error: `the mesh daemon does not answer: ${e.message}` }),
-    ),
+  const [daemon, bootstrap, bus] = await Promise.all([
+    daemonStatus(sys),
     Promise.all(
       m.bootstrap_nodes.map(async (node) => {
         const { host, port } = splitHostPort(node);
@@ -117,9 +127,9 @@ export async function meshStatus(sys: System) {
         return { node, reachable: r.rttMs !== null, rttMs: r.rttMs, error: r.error, history: histories.get(sys)?.get(node) ?? [] };
       }),
     ),
-    natsInfo(bus.host, bus.port ?? 4222),
+    busStatus(sys),
   ]);
-  return { role: m.role, realm: m.realm, daemon, bootstrap, bus: { url: m.nats_url, ...nats } };
+  return { role: m.role, realm: m.realm, daemon, bootstrap, bus };
 }
 
 /** The shape `meshStatus` returns. */

@@ -5,7 +5,7 @@ import { netTarget, type NetTarget } from "../host/net-paths";
 import type { System } from "../system";
 import { showFirewall } from "../firewall/firewall";
 import { firewallRules, meshPort, type Proto } from "../firewall/rules";
-import { MESH_UNIT, meshStatus } from "../mesh/mesh";
+import { busStatus, daemonStatus, MESH_UNIT } from "../mesh/mesh";
 import { splitHostPort } from "../mesh/probe";
 import { WG_INTERFACE, wireguardStatus } from "../mesh/wireguard";
 
@@ -68,7 +68,7 @@ async function unitState(sys: System, unit: string): Promise<string | null> {
 export async function embeddedServices(sys: System) {
   const config = sys.config.current();
   const target = await netTarget(sys.root, sys.kind);
-  const [ports, wg, mesh] = await Promise.all([listening(target), wireguardStatus(sys), meshStatus(sys)]);
+  const [ports, wg, daemon, bus] = await Promise.all([listening(target), wireguardStatus(sys), daemonStatus(sys), busStatus(sys)]);
   const nats = splitHostPort(config.mesh.nats_url.replace(/^nats:\/\//, ""));
   const listens = (port: number, proto: Proto = "tcp") => ports.some((p) => p.port === port && p.proto === proto);
   const services = [
@@ -76,8 +76,8 @@ export async function embeddedServices(sys: System) {
     { name: "wireguard", description: "VPN overlay", unit: `wg-quick@${WG_INTERFACE}.service`, port: config.mesh.wireguard.listen_port, proto: "udp" as Proto, running: wg.up, enabled: config.mesh.wireguard.enabled },
     { name: "metrics", description: "Prometheus metrics (node-exporter names)", unit: "maculaos.service", port: config.monitoring.prometheus.port, proto: "tcp" as Proto, running: listens(config.monitoring.prometheus.port), enabled: config.monitoring.prometheus.enabled },
     { name: "fluent-bit", description: "Log forwarding", unit: "fluent-bit.service", port: 2020, proto: "tcp" as Proto, running: listens(2020) },
-    { name: "nats", description: "Local pub/sub bus", unit: "nats-server.service", port: nats.port ?? 4222, proto: "tcp" as Proto, running: mesh.bus.up },
-    { name: "mesh", description: `Macula mesh daemon (${config.mesh.role})`, unit: MESH_UNIT, port: config.mesh.role === "peer" ? null : meshPort(config), proto: "udp" as Proto, running: mesh.daemon.running },
+    { name: "nats", description: "Local pub/sub bus", unit: "nats-server.service", port: nats.port ?? 4222, proto: "tcp" as Proto, running: bus.up },
+    { name: "mesh", description: `Macula mesh daemon (${config.mesh.role})`, unit: MESH_UNIT, port: config.mesh.role === "peer" ? null : meshPort(config), proto: "udp" as Proto, running: daemon.running },
   ];
   return Promise.all(
     services.map(async (s) => {

@@ -182,7 +182,7 @@ function WireGuard({ isAdmin }: { isAdmin: boolean }) {
         <>
           <dl className="space-y-3 text-sm">
             <Row label="Enabled">{wg.data.enabled ? "yes" : "no"}</Row>
-            <Row label={`Interface ${wg.data.interface}`}>{wg.data.up ? <Badge tone="success">up</Badge> : <Badge>{wg.data.detail ?? "down"}</Badge>}</Row>
+            <Row label={`Interface ${wg.data.interface}`}>{wg.data.up ? <Badge tone="success">up</Badge> : <Badge tone={wg.data.enabled ? "danger" : "neutral"}>{wg.data.enabled ? (wg.data.detail ?? "down") : "not in use"}</Badge>}</Row>
             <Row label="Listen port">
               <span className="font-mono">{wg.data.listenPort}/udp</span>
             </Row>
