@@ -66,8 +66,10 @@ export async function netTarget(root: string, kind: DeviceKind): Promise<NetTarg
   return { netns: name, live: true, where: `network namespace ${name}` };
 }
 
-/** Writes a rendered file atomically, creating its folder first. */
-export async function writeNetFile(path: string, text: string, mode?: number): Promise<void> {
+/** Writes a rendered file atomically, creating its folder first; returns false when it already held `text`. */
+export async function writeNetFile(path: string, text: string, mode?: number): Promise<boolean> {
+  if ((await readTextIfExists(path)) === text) return false;
   await ensureDir(dirname(path));
   await writeFileAtomic(path, text, mode);
+  return true;
 }

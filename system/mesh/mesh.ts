@@ -30,20 +30,23 @@ export function renderMeshConfig(sys: System) {
   };
 }
 
-/** Writes the daemon's config file (what the daemon reads at its next start). */
-export async function renderMeshFile(sys: System): Promise<void> {
-  await writeNetFile(netPaths(sys.root).meshConfig, `${JSON.stringify(renderMeshConfig(sys), null, 2)}\n`);
+/** Writes the daemon's config file (what the daemon reads at its next start); returns whether it changed. */
+export function renderMeshFile(sys: System): Promise<boolean> {
+  return writeNetFile(netPaths(sys.root).meshConfig, `${JSON.stringify(renderMeshConfig(sys), null, 2)}\n`);
+}
+
+/** Restarts a systemd unit on a node (a development device has none); returns whether it did. */
+export async function restartOnNode(sys: System, unit: string): Promise<boolean> {
+  if (sys.kind !== "node") return false;
+  const r = await runCommand("systemctl", ["restart", "--", unit]);
+  if (r.code !== 0) throw new AppError("IO_FAILED", `cannot restart ${unit}: ${r.stderr.trim() || `exit code ${r.code}`}`);
+  return true;
 }
 
 /** Writes the daemon's config and, on a node, restarts the daemon so it takes effect. */
 export async function applyMesh(sys: System, who: Principal): Promise<{ restarted: boolean }> {
   await renderMeshFile(sys);
-  let restarted = false;
-  if (sys.kind === "node") {
-    const r = await runCommand("systemctl", ["restart", "--", MESH_UNIT]);
-    if (r.code !== 0) throw new AppError("IO_FAILED", `cannot restart ${MESH_UNIT}: ${r.stderr.trim()}`);
-    restarted = true;
-  }
+  const restarted = await restartOnNode(sys, MESH_UNIT);
   await sys.events.record({ actor: actorOf(who), action: "mesh.apply", target: MESH_UNIT, outcome: "ok", detail: restarted ? "config written, daemon restarted" : "config written" });
   return { restarted };
 }

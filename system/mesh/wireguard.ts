@@ -25,11 +25,10 @@ export function renderWireguard(config: MaculaConfig): string | null {
   return `${lines.join("\n")}\n`;
 }
 
-/** Writes wg0.conf (mode 0600) when WireGuard is enabled; returns whether it wrote one. */
+/** Writes wg0.conf (mode 0600) when WireGuard is enabled; returns whether the file changed. */
 export async function writeWireguard(sys: System): Promise<boolean> {
   const text = renderWireguard(sys.config.current());
-  if (text) await writeNetFile(netPaths(sys.root).wireguard, text, 0o600);
-  return text !== null;
+  return text ? writeNetFile(netPaths(sys.root).wireguard, text, 0o600) : false;
 }
 
 /** WireGuard's state: configured peers and, where `wg` and the interface exist, each peer's handshake and traffic. */

@@ -4,17 +4,20 @@
 // they change only through `network apply`, which reverts unless confirmed.
 import { netTarget } from "../host/net-paths";
 import { applyFirewall } from "../firewall/firewall";
-import { renderMeshFile } from "../mesh/mesh";
-import { writeWireguard } from "../mesh/wireguard";
+import { MESH_UNIT, renderMeshFile, restartOnNode } from "../mesh/mesh";
+import { WG_INTERFACE, writeWireguard } from "../mesh/wireguard";
 import type { System } from "../system";
 import { resumePending, stopNetwork } from "./apply";
 import { writeAuthorizedKeys } from "./ssh";
 
-/** Renders the files derived from the config (authorized_keys, wg0.conf, the mesh daemon's config). */
-async function renderFiles(sys: System): Promise<void> {
+/** Renders the files derived from the config (authorized_keys, wg0.conf, the mesh daemon's config); with `restart`,
+ * restarts on a node the services whose file changed. */
+async function renderFiles(sys: System, restart: boolean): Promise<void> {
   await writeAuthorizedKeys(sys);
-  await writeWireguard(sys);
-  await renderMeshFile(sys);
+  const wg = await writeWireguard(sys);
+  const mesh = await renderMeshFile(sys);
+  if (restart && wg) await restartOnNode(sys, `wg-quick@${WG_INTERFACE}.service`);
+  if (restart && mesh) await restartOnNode(sys, MESH_UNIT);
 }
 
 /** Starts the network side of the appliance; returns the function that stops it. */
@@ -22,11 +25,11 @@ export async function startNetwork(sys: System): Promise<() => void> {
   await resumePending(sys);
   const live = (await netTarget(sys.root, sys.kind)).live;
   const sync = async (actor: string) => {
-    await renderFiles(sys);
+    await renderFiles(sys, true);
     if (live) await applyFirewall(sys, actor, false);
   };
   if (live) await applyFirewall(sys, "system");
-  await renderFiles(sys);
+  await renderFiles(sys, false);
   const onEvent = (e: { action: string; outcome: string; actor: string }) => {
     if ((e.action === "config.set" || e.action === "config.save") && e.outcome === "ok") {
       void sync(e.actor).catch((error: unknown) => sys.log.error("config changed but the network services could not follow it", { error }));
