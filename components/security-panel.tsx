@@ -6,6 +6,7 @@ import { Badge, type BadgeTone } from "./badge";
 import { buttonClass } from "./button";
 import { Card } from "./card";
 import { DataTable, Td } from "./data-table";
+import { DefRow } from "./def-row";
 import { EmptyState } from "./empty-state";
 import { QueryError } from "./error-state";
 import { SkeletonText } from "./skeleton";
@@ -47,19 +48,15 @@ export function SecurityPanel() {
       ) : (
         <>
           <dl className="space-y-3 text-sm">
-            <div className="flex items-center justify-between gap-3">
-              <dt className="text-zinc-600 dark:text-zinc-400">Secure boot</dt>
-              <dd className="text-right">
+            <DefRow label="Secure boot">
+              <span title={s!.secureBoot.detail}>
                 <Badge tone={SB_TONES[s!.secureBoot.state] ?? "neutral"}>{s!.secureBoot.state}</Badge>
-                {s!.secureBoot.wanted && s!.secureBoot.state !== "enabled" && <p className="mt-1 text-xs text-amber-700 dark:text-amber-300">wanted by config, not active</p>}
-              </dd>
-            </div>
-            <div className="flex items-center justify-between gap-3">
-              <dt className="text-zinc-600 dark:text-zinc-400">Firewall</dt>
-              <dd>
-                <Badge tone={firewallTone(s!.firewall.state)}>{s!.firewall.state}</Badge> <span className="text-zinc-600 dark:text-zinc-400">{s!.firewall.policy}</span>
-              </dd>
-            </div>
+                {s!.secureBoot.wanted && s!.secureBoot.state !== "enabled" && <span className="ml-2 text-xs text-amber-700 dark:text-amber-300">wanted, not active</span>}
+              </span>
+            </DefRow>
+            <DefRow label="Firewall">
+              <Badge tone={firewallTone(s!.firewall.state)}>{s!.firewall.state}</Badge> <span className="text-zinc-600 dark:text-zinc-400">{s!.firewall.policy}</span>
+            </DefRow>
             <div className="flex items-start justify-between gap-3">
               <dt className="text-zinc-600 dark:text-zinc-400">Allowed in</dt>
               <dd className="text-right font-mono text-xs text-zinc-900 dark:text-zinc-100">{s!.firewall.accepted.join(" ")}</dd>

@@ -2,14 +2,14 @@
 // Firewall: the policy, every port rule with why it is there, allow/deny for admins (persisted in config.yaml and
 // applied at once), and whether the kernel holds what the config says.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Badge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { Card } from "~/components/card";
 import { DataTable, Td } from "~/components/data-table";
 import { QueryError } from "~/components/error-state";
 import { errorMessage } from "~/components/errors";
-import { inputClass } from "~/components/field";
+import { TextField } from "~/components/field";
 import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
 import { firewallTone, SecurityPanel } from "~/components/security-panel";
@@ -32,7 +32,6 @@ export default function FirewallPage() {
   const fw = useQuery(trpc.firewall.show.queryOptions(undefined, { refetchInterval: 10_000 }));
   const [rule, setRule] = useState("");
   const [result, setResult] = useState<{ tone: "success" | "danger"; text: string } | null>(null);
-  const ruleId = useId();
   const done = (verb: string) => ({
     onSuccess: async (r: { applied: boolean; ms: number; rules: number }) => {
       setResult({ tone: "success", text: `${verb}: ${r.rules} port rules ${r.applied ? "applied" : "checked"} in ${r.ms} ms.` });
@@ -104,15 +103,7 @@ export default function FirewallPage() {
           {isAdmin && (
             <Card title="Allow or deny a port">
               <form onSubmit={submit("allow")} className="space-y-3">
-                <div>
-                  <label htmlFor={ruleId} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
-                    Port and protocol
-                  </label>
-                  <input id={ruleId} value={rule} onChange={(e) => setRule(e.target.value)} placeholder="8080/tcp" autoComplete="off" spellCheck={false} className={`${inputClass} mt-1.5 h-10 font-mono`} aria-describedby={`${ruleId}-hint`} />
-                  <p id={`${ruleId}-hint`} className="mt-1 text-xs text-zinc-500">
-                    Like 8080/tcp or 3478/udp. Saved in config.yaml under firewall.allow / firewall.deny.
-                  </p>
-                </div>
+                <TextField label="Port and protocol" hint="Like 8080/tcp or 3478/udp; saved in config.yaml." value={rule} onChange={(e) => setRule(e.target.value)} placeholder="8080/tcp" autoComplete="off" spellCheck={false} className="font-mono" />
                 <div className="flex gap-2">
                   <Button type="submit" disabled={!valid || busy} loading={allow.isPending}>
                     Allow

@@ -2,16 +2,17 @@
 // Mesh: role, realm, the mesh daemon (node id, links), each bootstrap node's reachability with a latency chart, the
 // local NATS bus, mesh ping, and WireGuard. Refreshed every 5 seconds.
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useId, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Badge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { Card } from "~/components/card";
 import { CopyButton } from "~/components/copy-button";
 import { DataTable, Td } from "~/components/data-table";
+import { DefRow } from "~/components/def-row";
 import { EmptyState } from "~/components/empty-state";
 import { QueryError } from "~/components/error-state";
 import { errorMessage } from "~/components/errors";
-import { inputClass } from "~/components/field";
+import { TextField } from "~/components/field";
 import { LatencyChart } from "~/components/latency-chart";
 import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
@@ -21,43 +22,34 @@ import { useMe } from "~/components/use-me";
 
 type Mesh = RouterOutputs["mesh"]["status"];
 
-function Row({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="flex items-center justify-between gap-3">
-      <dt className="text-zinc-600 dark:text-zinc-400">{label}</dt>
-      <dd className="min-w-0 truncate text-right text-zinc-900 dark:text-zinc-100">{children}</dd>
-    </div>
-  );
-}
-
 function Overview({ s }: { s: Mesh }) {
   return (
     <div className="grid gap-4 md:grid-cols-2">
       <Card title="This node">
         <dl className="space-y-3 text-sm">
-          <Row label="Role">
+          <DefRow label="Role">
             <Badge tone="brand">{s.role}</Badge>
-          </Row>
-          <Row label="Realm">
+          </DefRow>
+          <DefRow label="Realm">
             <span className="font-mono">{s.realm}</span>
-          </Row>
-          <Row label="Node id">
+          </DefRow>
+          <DefRow label="Node id">
             <span className="font-mono" data-testid="mesh-node-id">{s.daemon.nodeId ?? "unknown"}</span>
-          </Row>
+          </DefRow>
         </dl>
       </Card>
       <Card title="Mesh daemon">
         {s.daemon.running ? (
           <dl className="space-y-3 text-sm">
-            <Row label="State">
+            <DefRow label="State">
               <Badge tone="success">running</Badge>
-            </Row>
-            <Row label="Links">
+            </DefRow>
+            <DefRow label="Links">
               <span data-testid="mesh-links">
                 {s.daemon.linksUp} up, {s.daemon.linksDown} down
               </span>
-            </Row>
-            <Row label="Local bus">{s.bus.up ? `NATS ${s.bus.version}` : <Badge tone="danger">down</Badge>}</Row>
+            </DefRow>
+            <DefRow label="Local bus">{s.bus.up ? `NATS ${s.bus.version}` : <Badge tone="danger">down</Badge>}</DefRow>
           </dl>
         ) : (
           <div className="space-y-3">
@@ -65,7 +57,7 @@ function Overview({ s }: { s: Mesh }) {
               <span data-testid="mesh-daemon-error">{s.daemon.error}</span>
             </Notice>
             <dl className="text-sm">
-              <Row label="Local bus">{s.bus.up ? `NATS ${s.bus.version}` : <Badge tone="danger">down: {s.bus.error}</Badge>}</Row>
+              <DefRow label="Local bus">{s.bus.up ? `NATS ${s.bus.version}` : <Badge tone="danger">down: {s.bus.error}</Badge>}</DefRow>
             </dl>
           </div>
         )}
@@ -108,8 +100,6 @@ function Ping() {
   const [target, setTarget] = useState("");
   const [count, setCount] = useState(4);
   const ping = useMutation(trpc.mesh.ping.mutationOptions());
-  const targetId = useId();
-  const countId = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (target.trim()) ping.mutate({ target: target.trim(), count });
@@ -118,18 +108,8 @@ function Ping() {
   return (
     <Card title="Mesh ping" description="ICMP echo for a host; TCP connects for host:port.">
       <form onSubmit={submit} className="flex flex-col gap-3 sm:flex-row sm:items-end">
-        <div className="flex-1">
-          <label htmlFor={targetId} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
-            Host
-          </label>
-          <input id={targetId} value={target} onChange={(e) => setTarget(e.target.value)} placeholder="bootstrap.macula.io or 10.0.0.5:4433" spellCheck={false} autoComplete="off" className={`${inputClass} mt-1.5 h-10 font-mono`} />
-        </div>
-        <div>
-          <label htmlFor={countId} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
-            Count
-          </label>
-          <input id={countId} type="number" min={1} max={100} value={count} onChange={(e) => setCount(Math.min(100, Math.max(1, Number(e.target.value) || 1)))} className={`${inputClass} mt-1.5 h-10 sm:w-24`} />
-        </div>
+        <TextField label="Host" fieldClassName="flex-1" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="bootstrap.macula.io or 10.0.0.5:4433" spellCheck={false} autoComplete="off" className="font-mono" />
+        <TextField label="Count" type="number" min={1} max={100} value={count} onChange={(e) => setCount(Math.min(100, Math.max(1, Number(e.target.value) || 1)))} className="sm:w-24" />
         <Button type="submit" loading={ping.isPending} disabled={!target.trim()}>
           Ping
         </Button>
@@ -181,11 +161,11 @@ function WireGuard({ isAdmin }: { isAdmin: boolean }) {
       ) : (
         <>
           <dl className="space-y-3 text-sm">
-            <Row label="Enabled">{wg.data.enabled ? "yes" : "no"}</Row>
-            <Row label={`Interface ${wg.data.interface}`}>{wg.data.up ? <Badge tone="success">up</Badge> : <Badge tone={wg.data.enabled ? "danger" : "neutral"}>{wg.data.enabled ? (wg.data.detail ?? "down") : "not in use"}</Badge>}</Row>
-            <Row label="Listen port">
+            <DefRow label="Enabled">{wg.data.enabled ? "yes" : "no"}</DefRow>
+            <DefRow label={`Interface ${wg.data.interface}`}>{wg.data.up ? <Badge tone="success">up</Badge> : <Badge tone={wg.data.enabled ? "danger" : "neutral"}>{wg.data.enabled ? (wg.data.detail ?? "down") : "not in use"}</Badge>}</DefRow>
+            <DefRow label="Listen port">
               <span className="font-mono">{wg.data.listenPort}/udp</span>
-            </Row>
+            </DefRow>
           </dl>
           {wg.data.peers.length > 0 && (
             <div className="mt-3">

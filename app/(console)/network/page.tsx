@@ -3,14 +3,15 @@
 // change an interface; the change is applied at once and reverted after 60 seconds unless confirmed here, so a
 // wrong address never strands the node.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Badge } from "~/components/badge";
 import { Button } from "~/components/button";
 import { Card } from "~/components/card";
 import { DataTable, Td } from "~/components/data-table";
+import { DefRow } from "~/components/def-row";
 import { QueryError } from "~/components/error-state";
 import { errorMessage } from "~/components/errors";
-import { inputClass } from "~/components/field";
+import { SelectField, TextField } from "~/components/field";
 import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
 import { SkeletonText } from "~/components/skeleton";
@@ -33,7 +34,7 @@ function Pending() {
   const revert = useMutation(trpc.network.revert.mutationOptions({ onSuccess: refresh }));
   const p = pending.data;
   if (!p) return null;
-  const left = Math.max(0, Math.ceil((Date.parse(p.deadline) - now) / 1000));
+  const left = Math.max(0, Math.floor((Date.parse(p.deadline) - now) / 1000));
   return (
     <Notice tone="warning" role="alert" className="mb-4" title={`Keep these network settings? They revert in ${left} s.`}>
       <p>Changed by {p.by}. If this page still answers, the new settings work: keep them. Otherwise do nothing and the node goes back to its previous settings.</p>
@@ -60,7 +61,6 @@ function EditInterface({ s }: { s: Status }) {
   const [address, setAddress] = useState(current && !current.dhcp ? current.address : "");
   const [gateway, setGateway] = useState(current && !current.dhcp ? current.gateway : "");
   const [dns, setDns] = useState(current && !current.dhcp ? current.dns.join(", ") : "");
-  const ids = { name: useId(), mode: useId(), address: useId(), gateway: useId(), dns: useId() };
   useEffect(() => {
     if (!current) return;
     setMode(current.dhcp ? "dhcp" : "static");
@@ -84,51 +84,25 @@ function EditInterface({ s }: { s: Status }) {
     const mine = mode === "dhcp" ? { name, dhcp: true } : { name, address: address.trim(), gateway: gateway.trim(), dns: dns.split(/[\s,]+/).filter(Boolean) };
     set.mutate({ interfaces: [...others, mine] });
   };
-  const label = "block text-sm font-medium text-zinc-800 dark:text-zinc-200";
   return (
     <Card title="Change an interface" description="Applied at once; reverted after 60 s unless you keep it.">
       <form onSubmit={submit} className="space-y-3">
         <div className="grid gap-3 sm:grid-cols-2">
-          <div>
-            <label htmlFor={ids.name} className={label}>
-              Interface
-            </label>
-            <select id={ids.name} value={name} onChange={(e) => setName(e.target.value)} className={`${inputClass} mt-1.5 h-10`}>
-              {configured.map((i) => (
-                <option key={i.name}>{i.name}</option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor={ids.mode} className={label}>
-              Addressing
-            </label>
-            <select id={ids.mode} value={mode} onChange={(e) => setMode(e.target.value === "static" ? "static" : "dhcp")} className={`${inputClass} mt-1.5 h-10`}>
-              <option value="dhcp">DHCP</option>
-              <option value="static">Static</option>
-            </select>
-          </div>
+          <SelectField label="Interface" value={name} onChange={(e) => setName(e.target.value)}>
+            {configured.map((i) => (
+              <option key={i.name}>{i.name}</option>
+            ))}
+          </SelectField>
+          <SelectField label="Addressing" value={mode} onChange={(e) => setMode(e.target.value === "static" ? "static" : "dhcp")}>
+            <option value="dhcp">DHCP</option>
+            <option value="static">Static</option>
+          </SelectField>
         </div>
         {mode === "static" && (
           <div className="grid gap-3 sm:grid-cols-3">
-            <div>
-              <label htmlFor={ids.address} className={label}>
-                Address/prefix
-              </label>
-              <input id={ids.address} value={address} onChange={(e) => setAddress(e.target.value)} placeholder="192.168.1.100/24" className={`${inputClass} mt-1.5 h-10 font-mono`} />
-            </div>
-            <div>
-              <label htmlFor={ids.gateway} className={label}>
-                Gateway
-              </label>
-              <input id={ids.gateway} value={gateway} onChange={(e) => setGateway(e.target.value)} placeholder="192.168.1.1" className={`${inputClass} mt-1.5 h-10 font-mono`} />
-            </div>
-            <div>
-              <label htmlFor={ids.dns} className={label}>
-                DNS
-              </label>
-              <input id={ids.dns} value={dns} onChange={(e) => setDns(e.target.value)} placeholder="192.168.1.1" className={`${inputClass} mt-1.5 h-10 font-mono`} />
-            </div>
+            <TextField label="Address/prefix" value={address} onChange={(e) => setAddress(e.target.value)} placeholder="192.168.1.100/24" className="font-mono" />
+            <TextField label="Gateway" value={gateway} onChange={(e) => setGateway(e.target.value)} placeholder="192.168.1.1" className="font-mono" />
+            <TextField label="DNS" value={dns} onChange={(e) => setDns(e.target.value)} placeholder="192.168.1.1" className="font-mono" />
           </div>
         )}
         {set.isError && (
@@ -189,20 +163,15 @@ export default function NetworkPage() {
             </Card>
             <Card title="DNS and time">
               <dl className="space-y-3 text-sm">
-                <div>
-                  <dt className="text-zinc-600 dark:text-zinc-400">Nameservers</dt>
-                  <dd className="font-mono">{s!.dns.nameservers.join(", ") || "none"}</dd>
-                </div>
-                <div>
-                  <dt className="text-zinc-600 dark:text-zinc-400">Time sync</dt>
-                  <dd>
-                    {s!.time.synchronized === null ? <span title={s!.time.detail ?? undefined}>unknown (no timedatectl answer)</span> : s!.time.synchronized ? <Badge tone="success">synchronized</Badge> : <Badge tone="warning">not synchronized</Badge>}
-                  </dd>
-                </div>
-                <div>
-                  <dt className="text-zinc-600 dark:text-zinc-400">NTP servers</dt>
-                  <dd className="font-mono">{s!.time.servers.join(", ")}</dd>
-                </div>
+                <DefRow label="Nameservers">
+                  <span className="font-mono">{s!.dns.nameservers.join(", ") || "none"}</span>
+                </DefRow>
+                <DefRow label="Time sync">
+                  {s!.time.synchronized === null ? <span title={s!.time.detail ?? undefined}>unknown</span> : s!.time.synchronized ? <Badge tone="success">synchronized</Badge> : <Badge tone="warning">not synchronized</Badge>}
+                </DefRow>
+                <DefRow label="NTP servers">
+                  <span className="font-mono">{s!.time.servers.join(", ")}</span>
+                </DefRow>
               </dl>
             </Card>
           </div>
