@@ -43,7 +43,10 @@ export function meshPort(config: MaculaConfig): number {
 /** The port rules of `config`, in chain order. */
 export function firewallRules(config: MaculaConfig): PortRule[] {
   const rules: PortRule[] = [{ port: DASHBOARD_PORT, proto: "tcp", action: "accept", source: "dashboard", note: "dashboard" }];
-  for (const spec of config.firewall.deny) rules.push({ ...parsePortSpec(spec), action: "drop", source: "user", note: `firewall deny ${spec}` });
+  for (const spec of config.firewall.deny) {
+    const r = parsePortSpec(spec);
+    if (!(r.port === DASHBOARD_PORT && r.proto === "tcp")) rules.push({ ...r, action: "drop", source: "user", note: `firewall deny ${spec}` });
+  }
   const accept = (port: number, proto: Proto, source: RuleSource, note: string) => rules.push({ port, proto, action: "accept", source, note });
   accept(22, "tcp", "ssh", "ssh");
   const { role } = config.mesh;

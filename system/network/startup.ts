@@ -28,7 +28,8 @@ export async function startNetwork(sys: System): Promise<() => void> {
     await renderFiles(sys, true);
     if (live) await applyFirewall(sys, actor, false);
   };
-  if (live) await applyFirewall(sys, "system");
+  // A firewall that cannot be applied must not keep the dashboard from starting: it says why, and `firewall show` too.
+  if (live) await applyFirewall(sys, "system").catch((error: unknown) => sys.log.error("the firewall could not be applied at start", { error }));
   await renderFiles(sys, false);
   const onEvent = (e: { action: string; outcome: string; actor: string }) => {
     if ((e.action === "config.set" || e.action === "config.save") && e.outcome === "ok") {
