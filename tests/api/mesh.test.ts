@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishToBus } from "~/system/mesh/bus";
 import { completeSetup, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
@@ -103,6 +104,20 @@ describe("mesh status", () => {
     expect(r.status).toBe(200);
     const c = JSON.parse(await readFile(join(t.root, "var/lib/maculaos/mesh/daemon.json"), "utf8")) as Record<string, unknown>;
     expect(c).toMatchObject({ role: "peer", realm: "io.mycompany", bootstrap_nodes: [`127.0.0.1:${respPort}`], nats_url: `nats://127.0.0.1:${natsPort}` });
+  });
+});
+
+describe("the local NATS bus", () => {
+  it("publishes a message a subscriber on the real nats-server receives", async () => {
+    const sub = connect(natsPort, "127.0.0.1");
+    let got = "";
+    sub.on("data", (d: Buffer) => (got += d.toString()));
+    sub.write('CONNECT {"verbose":false}\r\nSUB io.mycompany.alerts.disk_full 1\r\nPING\r\n');
+    await expect.poll(() => got).toContain("PONG");
+    await publishToBus(t.app.sys, "io.mycompany.alerts.disk_full", { alert: "disk_full", value: 93 });
+    await expect.poll(() => got).toMatch(/MSG io\.mycompany\.alerts\.disk_full 1 \d+\r\n\{"alert":"disk_full","value":93\}/);
+    sub.destroy();
+    await expect(publishToBus(t.app.sys, "bad subject", "x")).rejects.toThrow(/NATS subject/);
   });
 });
 
