@@ -52,7 +52,7 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
     port: listeners.port,
     url,
     close: async () => {
-      stopNetworkSide();
+      await stopNetworkSide();
       await listeners.close();
       await sys.close();
     },

@@ -20,8 +20,8 @@ async function renderFiles(sys: System, restart: boolean): Promise<void> {
   if (restart && mesh) await restartOnNode(sys, MESH_UNIT);
 }
 
-/** Starts the network side of the appliance; returns the function that stops it. */
-export async function startNetwork(sys: System): Promise<() => void> {
+/** Starts the network side of the appliance; returns the function that stops it (after the work in flight). */
+export async function startNetwork(sys: System): Promise<() => Promise<void>> {
   await resumePending(sys);
   const live = (await netTarget(sys.root, sys.kind)).live;
   const sync = async (actor: string) => {
@@ -31,14 +31,17 @@ export async function startNetwork(sys: System): Promise<() => void> {
   // A firewall that cannot be applied must not keep the dashboard from starting: it says why, and `firewall show` too.
   if (live) await applyFirewall(sys, "system").catch((error: unknown) => sys.log.error("the firewall could not be applied at start", { error }));
   await renderFiles(sys, false);
+  let inFlight: Promise<void> = Promise.resolve();
   const onEvent = (e: { action: string; outcome: string; actor: string }) => {
     if ((e.action === "config.set" || e.action === "config.save") && e.outcome === "ok") {
-      void sync(e.actor).catch((error: unknown) => sys.log.error("config changed but the network services could not follow it", { error }));
+      const step = () => sync(e.actor).catch((error: unknown) => sys.log.error("config changed but the network services could not follow it", { error }));
+      inFlight = inFlight.then(step);
     }
   };
   sys.events.on("event", onEvent);
-  return () => {
+  return async () => {
     sys.events.off("event", onEvent);
     stopNetwork(sys);
+    await inFlight;
   };
 }
