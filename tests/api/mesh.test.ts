@@ -107,6 +107,16 @@ describe("mesh status", () => {
   });
 });
 
+describe("network status on a development device without a namespace", () => {
+  it("shows the real interfaces of the machine it runs on, read-only", async () => {
+    const s = (await admin.query<{ where: string; interfaces: { name: string; addresses: { address: string }[] }[] }>("network.status")).body.result!.data;
+    const real = (JSON.parse(execFileSync("ip", ["-j", "addr", "show"]).toString()) as { ifname: string }[]).map((i) => i.ifname);
+    expect(s.interfaces.map((i) => i.name)).toEqual(real);
+    expect(s.interfaces.find((i) => i.name === "lo")?.addresses.map((a) => a.address)).toContain("127.0.0.1/8");
+    expect(s.where).toMatch(/development device/);
+  });
+});
+
 describe("the local NATS bus", () => {
   it("publishes a message a subscriber on the real nats-server receives", async () => {
     const sub = connect(natsPort, "127.0.0.1");
