@@ -61,7 +61,7 @@ export async function netTarget(root: string, kind: DeviceKind): Promise<NetTarg
   if (kind === "node") return { netns: null, live: true, where: "this node" };
   const file = netPaths(root).netnsFile;
   const name = (await readTextIfExists(file))?.trim();
-  if (!name) return { netns: null, live: false, where: "development device (rendered and checked, not applied to this machine)" };
+  if (!name) return { netns: null, live: false, where: "development device: rendered and checked, not applied to this machine" };
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new AppError("INVALID_CONFIG", `${file}: expected a network namespace name, got ${JSON.stringify(name)}`);
   return { netns: name, live: true, where: `network namespace ${name}` };
 }
