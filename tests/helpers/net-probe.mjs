@@ -19,7 +19,7 @@ if (mode === "listen") {
     }
   }
 } else if (mode === "connect") {
-  const [proto, host, port, ms = "700"] = rest;
+  const [proto, host, port, ms = "1500"] = rest;
   const fail = () => process.exit(1);
   setTimeout(fail, Number(ms)).unref();
   if (proto === "tcp") {
