@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A tiny traffic tool the network tests run inside namespaces (`ip netns exec NS node net-probe.mjs ...`):
 //   listen tcp:22 udp:4433 ...         accept TCP connections and echo UDP datagrams; prints "ready" once bound
-//   connect tcp|udp HOST PORT [MS]     exit 0 when a TCP connection is accepted or a UDP datagram is echoed, else 1
+//   connect tcp|udp HOST PORT [MS]     exit 0 when a TCP connection is accepted or a UDP datagram is echoed within
+//                                      MS (default 1500: room for a loaded machine), else 1
 import { createSocket } from "node:dgram";
 import { connect, createServer } from "node:net";
 
