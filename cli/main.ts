@@ -13,11 +13,13 @@ import { alerts, health } from "./commands/health";
 import { jobs } from "./commands/jobs";
 import { logs } from "./commands/logs";
 import { upgrade } from "./commands/upgrade";
+import { firewall, mesh, network, security, wireguard } from "./commands/network";
 
 declare const __VERSION__: string | undefined;
 const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
 COMMANDS.push(backup, restore, repair, factory, shell);
 COMMANDS.push(health, alerts, logs); // monitoring
+COMMANDS.push(network, firewall, mesh, wireguard, security);
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

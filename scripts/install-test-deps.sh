@@ -11,6 +11,11 @@ NEEDS=(
   "promtool:prometheus"        # checks the /metrics output
   "prometheus-node-exporter:prometheus-node-exporter"  # the baseline of bench/metrics-scrape.mjs
   "/lib/systemd/systemd-journal-remote:systemd-journal-remote"  # writes a real journal file for the logs tests
+  "nft:nftables"               # the firewall tests apply our ruleset in a network namespace
+  "wg:wireguard-tools"         # cross-checks WireGuard keys (wg pubkey) and reads wg show
+  "mokutil:mokutil"            # secure boot state on the security panel
+  "ping:iputils-ping"          # mesh ping's ICMP probe
+  "ssh-keygen:openssh-client"  # makes a real key for ssh.authorized_keys
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

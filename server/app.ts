@@ -10,6 +10,7 @@ import { startUpdateScheduler } from "~/system/update/schedule";
 import { keepKnownGood } from "~/system/recovery/known-good";
 import { setupCode, setupPending } from "~/system/setup/setup";
 import { openSystem, type System } from "~/system/system";
+import { startNetwork } from "~/system/network/startup";
 import { startListeners, type Listeners } from "./http";
 import { startMetricsServer, type MetricsServer } from "./metrics";
 import { loadPages } from "./pages";
@@ -61,6 +62,7 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   const stopScheduler = startUpdateScheduler(sys);
   const stopBackups = startBackupSchedule(sys);
   const stopKnownGood = keepKnownGood(sys);
+  const stopNetworkSide = await startNetwork(sys);
   return {
     sys,
     listeners,
@@ -71,6 +73,7 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
       stopScheduler();
       stopBackups();
       stopKnownGood();
+      await stopNetworkSide();
       await listeners.close();
       await metrics.close();
       await monitoring.stop();

@@ -7,6 +7,7 @@ import { alertsRouter, logsRouter, metricsRouter } from "./routers/monitoring";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
+import { firewallRouter, meshRouter, networkRouter, securityRouter, wireguardRouter } from "./routers/network";
 import { router } from "./trpc";
 
 /** The whole API. */
@@ -26,6 +27,11 @@ export const appRouter = router({
   metrics: metricsRouter,
   alerts: alertsRouter,
   logs: logsRouter,
+  network: networkRouter,
+  firewall: firewallRouter,
+  mesh: meshRouter,
+  wireguard: wireguardRouter,
+  security: securityRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

@@ -16,6 +16,7 @@ import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
 import { ProgressBar } from "~/components/progress-bar";
 import { RelativeTime } from "~/components/relative-time";
+import { EmbeddedServices, SecurityPanel } from "~/components/security-panel";
 import { Skeleton, SkeletonText } from "~/components/skeleton";
 import { useTRPC, type RouterOutputs } from "~/components/trpc";
 import { useMe } from "~/components/use-me";
@@ -288,6 +289,10 @@ export default function DashboardPage() {
           <div className="mt-4 grid gap-4 lg:grid-cols-3">
             <MeshCard info={info.data} loading={loading} />
             <RecentEvents />
+          </div>
+          <div className="mt-4 grid gap-4 lg:grid-cols-3">
+            <SecurityPanel />
+            <EmbeddedServices />
           </div>
         </>
       )}

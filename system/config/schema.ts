@@ -115,6 +115,8 @@ const unique = <K extends string>(key: K) => (items: Array<Record<K, unknown>>, 
 
 const hostPort = (example: string) => text(`host:port like ${example}`, isHostPort);
 const ipv4 = text("an IPv4 address like 192.168.1.1", isIPv4);
+/** A firewall rule operand: port/protocol like 8080/tcp. */
+const portRule = text(`a port/protocol rule like 8080/tcp`, (s) => /^\d{1,5}\/(tcp|udp)$/.test(s) && isPort(Number(s.split("/")[0])));
 const schedule = text(`a 24-hour time "HH:MM" like "04:00"`, /^([01]\d|2[0-3]):[0-5]\d$/);
 
 // ---- sections ----
@@ -161,6 +163,7 @@ const mesh = strict({
   stun_port: port.default(3478),
   turn_port: port.default(3479),
   wireguard: wireguard.prefault({}),
+  nats_url: text("a NATS URL like nats://127.0.0.1:4222", /^nats:\/\/[^\s/:]+:\d{1,5}$/).default("nats://127.0.0.1:4222"),
 }).superRefine((m, ctx) => {
   if (m.role === "bootstrap" && m.advertise_address === undefined) ctx.addIssue({ code: "custom", path: ["advertise_address"], message: "required when role is bootstrap: host:port like 203.0.113.10:4433" });
 });
@@ -232,7 +235,7 @@ export const configSchema = strict({
   }).prefault({}),
   health: strict({ checks: z.array(healthCheck).superRefine(unique("name")).default([]) }).prefault({}),
   alerts: z.array(alert).superRefine(unique("name")).default([]),
-  firewall: strict({ allow: z.array(text(`a port/protocol rule like 8080/tcp`, (s) => /^\d{1,5}\/(tcp|udp)$/.test(s) && isPort(Number(s.split("/")[0])))).default([]) }).prefault({}),
+  firewall: strict({ allow: z.array(portRule).default([]), deny: z.array(portRule).default([]) }).prefault({}),
   registries: z
     .array(strict({ host: text("a registry host like ghcr.io or registry.local:5000", (s) => isHost(s) || isHostPort(s)), username: text("a user name").optional(), password: text("a password").optional() }))
     .superRefine(unique("host"))

@@ -9,6 +9,7 @@ const PUBLIC = new Set(["health.probe", "setup.status", "setup.checkCode", "setu
 const VIEWER_OK = new Set(["system.info", "auth.me", "auth.logout", "auth.changePassword", "events.list", "config.get", "config.getKey", "jobs.list", "jobs.get", "jobs.follow", "updates.status"]);
 PUBLIC.add("setup.restore"); // the wizard's restore from a backup: it checks the setup code itself
 for (const p of ["health.report", "metrics.series", "metrics.live", "alerts.list", "logs.read", "logs.follow"]) VIEWER_OK.add(p); // monitoring: read-only
+for (const p of ["network.status", "network.pending", "firewall.show", "mesh.status", "wireguard.status", "security.status", "security.services"]) VIEWER_OK.add(p);
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>).map(([path, p]) => ({ path, type: p._def.type }));
 
 /** Calls a procedure; a subscription answers over server-sent events, so its error event is turned into a status. */
