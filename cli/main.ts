@@ -8,10 +8,13 @@ import { reboot, rollback } from "./commands/boot";
 import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
 import { jobs } from "./commands/jobs";
+import { deploy, logs, remove, restart, service, services, start, stop } from "./commands/services";
 import { upgrade } from "./commands/upgrade";
+import { uploadFile } from "./upload";
 
 declare const __VERSION__: string | undefined;
 const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
+COMMANDS.push(deploy, services, service, logs, start, stop, restart, remove);
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },
@@ -72,7 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return 2;
   }
   try {
-    return await command.run({ api: connect(target), args: parsed.positionals.slice(1), flags, json: Boolean(flags.json), out, readFile: (p) => readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => {
+    return await command.run({ api: connect(target), upload: (f) => uploadFile(target, f), args: parsed.positionals.slice(1), flags, json: Boolean(flags.json), out, readFile: (p) => readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => {
         throw new UsageError(`cannot read ${p}: ${e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.message}`);
       }) });
   } catch (e) {

@@ -6,6 +6,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { setupPending } from "~/system/setup/setup";
 import type { System } from "~/system/system";
 import { fastQuery, refuseMutationOverGet } from "./fast-query";
+import { handleUpload, UPLOAD_PATH } from "./upload";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
 
@@ -72,7 +73,8 @@ export async function startListeners(sys: System, opts: { port: number; host: st
     } catch {
       return void res.writeHead(400, { "Content-Type": "text/plain" }).end("bad request URL\n");
     }
-    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) return void res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end("request body too large\n");
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY && url.pathname !== UPLOAD_PATH) return void res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end("request body too large\n");
+    if (url.pathname === UPLOAD_PATH) return void createHttpContext(sys, req, res).then((ctx) => handleUpload(ctx, req, res)).catch((error) => log.error("upload failed", { error }));
     if (path.startsWith(API_PREFIX)) {
       const procedure = url.pathname.slice(API_PREFIX.length);
       if (refuseMutationOverGet(req, res, procedure)) return;
@@ -92,6 +94,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   });
   const socket = createServer((req, res) => {
     if ((req.url ?? "").startsWith(API_PREFIX)) return socketApi(req, res);
+    if ((req.url ?? "") === UPLOAD_PATH) return void handleUpload(createSocketContext(sys), req, res).catch((error) => log.error("upload failed", { error }));
     res.writeHead(404).end();
   });
 

@@ -2,6 +2,7 @@
 import { authRouter, tokensRouter, usersRouter } from "./routers/auth";
 import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
+import { servicesRouter } from "./routers/services";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
@@ -19,6 +20,7 @@ export const appRouter = router({
   events: eventsRouter,
   jobs: jobsRouter,
   updates: updatesRouter,
+  services: servicesRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

@@ -10,6 +10,7 @@ import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/dev
 import { devicePaths, type DevicePaths } from "./host/paths";
 import { JobRunner } from "./jobs/jobs";
 import type { Logger } from "./logging/logger";
+import { ServiceManager } from "./services/manager";
 
 /** Everything a system function needs. */
 export interface System {
@@ -22,6 +23,7 @@ export interface System {
   events: EventLog;
   jobs: JobRunner;
   log: Logger;
+  services: ServiceManager;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
   jobs.on("error", (error) => opts.log.error("a job ended but its end could not be recorded", { error }));
   const interrupted = await jobs.recoverInterrupted();
   if (interrupted) opts.log.warn("jobs interrupted by the last shutdown were marked failed", { count: interrupted });
-  return {
+  const sys: System = {
     root: opts.root,
     paths,
     kind,
@@ -65,6 +67,13 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     events,
     jobs,
     log: opts.log,
-    close: () => db.$disconnect(),
+    services: undefined as unknown as ServiceManager, // set below: the manager needs the system it belongs to
+    close: async () => {
+      sys.services.close();
+      await db.$disconnect();
+    },
   };
+  sys.services = new ServiceManager(sys);
+  await sys.services.init();
+  return sys;
 }

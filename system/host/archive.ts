@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { chmod, chown, lchown, link, lstat, mkdir, open, readdir, rm, symlink } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { createGunzip } from "node:zlib";
-import { extract, type Headers } from "tar-stream";
+import { extract, type Header as Headers } from "tar-stream";
 import { AppError } from "../errors";
 
 /** What the archive is: an image layer (absolute symlinks are fine, they resolve inside the chroot) or a release. */
@@ -55,7 +55,7 @@ export async function extractTar(file: string, target: string, opts: ExtractOpti
   source.on("data", (c) => opts.onBytes?.((read += c.length)));
   const tar = extract();
   const input = gz ? source.pipe(createGunzip({ chunkSize: 1 << 20 })) : source;
-  for (const s of new Set([source, input])) s.on("error", (e) => tar.destroy(e));
+  for (const s of new Set([source, input])) s.on("error", (e: Error) => tar.destroy(e));
   input.pipe(tar);
   const x = new Extractor(target, opts.kind, label);
   let entries = 0;

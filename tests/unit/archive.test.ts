@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { pack, type Headers } from "tar-stream";
+import { pack, type Header as Headers } from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { extractTar } from "~/system/host/archive";
 
@@ -13,8 +13,8 @@ type Entry = Partial<Headers> & { name: string; body?: string };
 async function makeTar(file: string, entries: Entry[], gzip = true): Promise<void> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on("data", (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => p.on("end", r));
+  p.on("data", (c) => void chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on("end", () => r()));
   for (const { body, ...h } of entries) await new Promise<void>((res, rej) => p.entry({ mode: 0o644, ...h }, body ?? "", (e) => (e ? rej(e) : res())));
   p.finalize();
   await done;
