@@ -96,7 +96,7 @@ export async function supervisorAlive(pid: number, name: string): Promise<boolea
   const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
   if (/\) Z /.test(stat)) return false;
-  return cmdline.includes("supervisor.mjs") && cmdline.split("\0").some((a) => a.endsWith(`/${name}.json`));
+  return cmdline.split(/[\0 ]/).slice(0, 2).join(" ") === `maculaos-supervisor ${name}`; // the title the supervisor sets
 }
 
 /** True when a process with `pid` exists. */
