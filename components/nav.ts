@@ -8,7 +8,7 @@ export type NavItem = { href: string; label: string; icon: IconName; adminOnly?:
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard" },
   // { href: "/updates", label: "Updates", icon: "updates" },
-  // { href: "/services", label: "Services", icon: "services" },
+  { href: "/services", label: "Services", icon: "services" },
   // { href: "/backups", label: "Backups", icon: "backups" },
   // { href: "/logs", label: "Logs", icon: "logs" },
   // { href: "/network", label: "Network", icon: "network" },

@@ -6,6 +6,12 @@ NEEDS=(
   "chromium:chromium"          # end-to-end tests (playwright-core drives Debian's chromium)
   "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks (and grub-script-check, image/grub.cfg)
   "sqlite3:sqlite3"            # inspects the database in tests
+  "docker-registry:docker-registry"  # service tests: a real OCI registry on loopback
+  "umoci:umoci"                # service tests: builds OCI images
+  "skopeo:skopeo"              # service tests: pushes them
+  "busybox:busybox-static"     # service tests: the static payload of the images
+  "erl:erlang-base"            # service tests: a real OTP release built with systools
+  "htpasswd:apache2-utils"     # service tests: the registry's basic auth file
 )
 missing=()
 for pair in "${NEEDS[@]}"; do
