@@ -7,6 +7,7 @@ import { completeSetup, startTestAppliance, WebClient, wizardAnswers, type TestA
 const PUBLIC = new Set(["health.probe", "setup.status", "setup.checkCode", "setup.complete", "auth.login"]);
 /** What a viewer may call; every other procedure must refuse a viewer. */
 const VIEWER_OK = new Set(["system.info", "auth.me", "auth.logout", "auth.changePassword", "events.list", "config.get", "config.getKey", "jobs.list", "jobs.get", "jobs.follow"]);
+for (const p of ["services.list", "services.get", "services.logs", "services.followLogs"]) VIEWER_OK.add(p); // viewers read services and their logs
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>).map(([path, p]) => ({ path, type: p._def.type }));
 
 /** Calls a procedure; a subscription answers over server-sent events, so its error event is turned into a status. */
