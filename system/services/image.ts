@@ -30,17 +30,33 @@ export async function pullImage(reference: string, rootfs: string, work: string,
   await mkdir(work, { recursive: true });
   const files = manifest.layers.map((l) => join(work, l.digest.replace(":", "-")));
   try {
-    const queue = manifest.layers.map((l, i) => [l, files[i] ?? ""] as const);
-    await Promise.all(
+    // Downloads run three at a time; each layer is unpacked as soon as it and the layers below it are verified.
+    const done = manifest.layers.map(() => {
+      const d = {} as { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
+      d.promise = new Promise<void>((resolve, reject) => Object.assign(d, { resolve, reject }));
+      d.promise.catch(() => undefined);
+      return d;
+    });
+    const queue = manifest.layers.map((l, i) => [l, i] as const);
+    const downloads = Promise.all(
       Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await client.blob(next[0], next[1], bump);
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [layer, i] = next;
+          await client.blob(layer, files[i] ?? "", bump).then(() => done[i]?.resolve(), (e: unknown) => {
+            done[i]?.reject(e);
+            throw e;
+          });
+        }
       }),
     );
+    downloads.catch(() => undefined);
     let unpacked = 0;
     for (const [i, layer] of manifest.layers.entries()) {
+      await done[i]?.promise;
       await extractTar(files[i] ?? "", rootfs, { kind: "layer", onBytes: (n) => progress(0.7 + ((unpacked + n) / total) * 0.3, `unpacking layer ${i + 1} of ${manifest.layers.length}`) }, `layer ${layer.digest}`);
       unpacked += layer.size;
     }
+    await downloads;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
