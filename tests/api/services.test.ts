@@ -3,13 +3,14 @@
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAppliance, type Appliance } from "~/server/app";
 import { createLogger } from "~/system/logging/logger";
 import { REPO, runBin } from "../helpers/appliance";
-import { buildImage, buildOtpRelease, buildScriptRelease, freePort, manifestSize, pushIndex, startRegistry, type Registry } from "../helpers/services";
+import { buildImage, buildOtpRelease, buildScriptRelease, freePort, manifestSize, pushIndex, startRegistry, stopSupervisors, type Registry } from "../helpers/services";
 
 let work: string;
 let root: string;
@@ -48,11 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of await app.sys.services.list().catch(() => [])) await app.sys.services.remove(s.name, "test", true).catch(() => undefined);
   await app.close();
-  for (const f of await readdir(join(root, "run/maculaos/services")).catch(() => [] as string[])) {
-    if (!f.endsWith(".status.json")) continue;
-    const { shimPid } = JSON.parse(await readFile(join(root, "run/maculaos/services", f), "utf8")) as { shimPid: number };
-    if ((await readFile(`/proc/${shimPid}/cmdline`, "utf8").catch(() => "")).startsWith("maculaos-supervisor")) process.kill(shimPid, "SIGTERM");
-  }
+  await stopSupervisors(root);
   await registry.stop();
   await rm(work, { recursive: true, force: true });
 });
@@ -91,6 +88,44 @@ describe("images from an OCI registry", () => {
     const table = (await cli("services")).stdout;
     expect(table).toMatch(/^NAME\s+SOURCE\s+STATE\s+UPTIME\s+RESTARTS\s+PORTS/);
     expect(table).toMatch(new RegExp(`web\\s+${registry.host.replace(/\./g, "\\.")}/demo/web:multi@sha256:\\S+\\s+running`));
+  });
+
+  it("gets a bearer token from the registry's token service with the configured credentials", async () => {
+    await buildImage(work, registry, "demo/tok:v1", { script: "echo token image up\nexec sleep 1000\n" });
+    const asked: string[] = [];
+    const token = `tok-${process.pid}`;
+    const basic = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString("base64")}`;
+    // a token service and a registry front that only takes its bearer tokens, like ghcr.io or Docker Hub
+    const front = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname === "/token") {
+        asked.push(`${req.headers.authorization} ${url.searchParams.get("service")} ${url.searchParams.get("scope")}`);
+        if (req.headers.authorization !== `Basic ${Buffer.from("tokuser:tokpass").toString("base64")}`) return void res.writeHead(401).end();
+        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token }));
+      }
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        const port = (front.address() as { port: number }).port;
+        return void res.writeHead(401, { "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="test-registry",scope="repository:demo/tok:pull"` }).end();
+      }
+      const up = request(`http://${registry.host}${req.url}`, { headers: { accept: req.headers.accept ?? "*/*", authorization: basic } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.end();
+    });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+    const host = `127.0.0.1:${(front.address() as { port: number }).port}`;
+    try {
+      const set = await cli("config", "set", "registries", JSON.stringify([{ host: registry.host, username: registry.user, password: registry.password }, { host, username: "tokuser", password: "tokpass" }]));
+      expect(set.code, set.stderr).toBe(0);
+      const r = await cli("deploy", `${host}/demo/tok:v1`);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(asked[0]).toBe(`Basic ${Buffer.from("tokuser:tokpass").toString("base64")} test-registry repository:demo/tok:pull`);
+      expect(await one("tok")).toMatchObject({ state: "running" });
+      expect((await cli("remove", "tok", "--purge")).code).toBe(0);
+    } finally {
+      front.close();
+    }
   });
 
   it("refuses a blob whose digest does not match, and nothing of it is left running or installed", async () => {

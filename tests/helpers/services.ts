@@ -2,7 +2,7 @@
 // busybox and pushed with skopeo, OTP releases built with Debian's Erlang (systools), and script releases.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -129,4 +129,14 @@ export async function buildScriptRelease(work: string, name: string, vsn: string
   const file = join(work, `${name}-${vsn}.tar.gz`);
   await run("tar", ["-czf", file, "-C", join(work, `rel-${name}-${vsn}`), name]);
   return file;
+}
+
+/** Stops every service supervisor of the device at `root` (cleanup after a test, whatever state it left). */
+export async function stopSupervisors(root: string): Promise<void> {
+  const dir = join(root, "run/maculaos/services");
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (!f.endsWith(".status.json")) continue;
+    const { shimPid } = JSON.parse(await readFile(join(dir, f), "utf8")) as { shimPid: number };
+    if ((await readFile(`/proc/${shimPid}/cmdline`, "utf8").catch(() => "")).startsWith("maculaos-supervisor")) process.kill(shimPid, "SIGTERM");
+  }
 }
