@@ -48,9 +48,9 @@ describe("services page", () => {
     await expect.poll(() => page.getByTestId("service-log").textContent()).toMatch(/tick from edge-node-01/);
 
     const detail = page.getByTestId("service-detail");
-    await detail.getByRole("button", { name: "Stop" }).click();
+    await detail.getByRole("button", { name: "Stop", exact: true }).click();
     await expect.poll(() => detail.getByTestId("service-state").textContent()).toBe("stopped");
-    await detail.getByRole("button", { name: "Start" }).click();
+    await detail.getByRole("button", { name: "Start", exact: true }).click();
     await expect.poll(() => detail.getByTestId("service-state").textContent()).toBe("running");
     await detail.getByRole("button", { name: "Remove" }).click();
     await detail.getByRole("button", { name: "Remove" }).click();
