@@ -4,6 +4,7 @@
 import { createReadStream } from "node:fs";
 import { chmod, chown, lchown, link, lstat, mkdir, open, readdir, rm, symlink } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { extract, type Header as Headers } from "tar-stream";
 import { AppError } from "../errors";
@@ -50,9 +51,13 @@ async function isGzip(file: string): Promise<boolean> {
 /** Extracts the tar (or tar.gz) `file` into the existing directory `target`; `label` names the archive in errors. */
 export async function extractTar(file: string, target: string, opts: ExtractOptions, label = file): Promise<number> {
   const gz = await isGzip(file);
-  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  return extractTarStream(createReadStream(file, { highWaterMark: 1 << 20 }), gz, target, opts, label);
+}
+
+/** Extracts a tar stream (gzipped when `gz`) into the existing directory `target`. */
+export async function extractTarStream(source: Readable, gz: boolean, target: string, opts: ExtractOptions, label: string): Promise<number> {
   let read = 0;
-  source.on("data", (c) => opts.onBytes?.((read += c.length)));
+  source.on("data", (c: Buffer) => opts.onBytes?.((read += c.length)));
   const tar = extract();
   const input = gz ? source.pipe(createGunzip({ chunkSize: 1 << 20 })) : source;
   for (const s of new Set([source, input])) s.on("error", (e: Error) => tar.destroy(e));
@@ -154,7 +159,19 @@ class Extractor {
   private async file(path: string, mode: number, body: AsyncIterable<unknown>): Promise<void> {
     const fh = await open(path, "wx", mode);
     try {
-      for await (const chunk of body) await fh.write(chunk as Buffer);
+      // gather tar-stream's small chunks into writes of up to 1 MiB
+      let pending: Buffer[] = [];
+      let bytes = 0;
+      for await (const chunk of body) {
+        pending.push(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+        if (bytes >= 1 << 20) {
+          await fh.writev(pending);
+          pending = [];
+          bytes = 0;
+        }
+      }
+      if (pending.length) await fh.writev(pending);
       await fh.chmod(mode);
     } finally {
       await fh.close();

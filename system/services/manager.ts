@@ -495,7 +495,7 @@ export class ServiceManager {
     await mkdir(join(staging, "rootfs"), { recursive: true });
     try {
       if (input.image) {
-        const img = await pullImage(input.image, join(staging, "rootfs"), join(staging, "blobs"), this.sys.config.current().registries, (f, m) => job.progress(f * 0.9, m));
+        const img = await pullImage(input.image, join(staging, "rootfs"), this.sys.config.current().registries, (f, m) => job.progress(f * 0.9, m));
         const c = img.config.config ?? {};
         const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
         if (!argv.length) throw new AppError("INVALID_INPUT", `${img.ref} has neither Entrypoint nor Cmd: nothing to run`);

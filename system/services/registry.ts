@@ -2,7 +2,7 @@
 // and OCI media types, bearer-token and basic auth with credentials from config (`registries:`), and a digest check
 // on every blob while it streams to disk.
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import type { Writable } from "node:stream";
 import { AppError } from "../errors";
 
 /** A parsed image reference such as ghcr.io/mycompany/myservice:latest or registry.local:5000/app@sha256:... */
@@ -190,27 +190,29 @@ export class RegistryClient {
     return { manifest: checkManifest(top.body, formatRef(this.ref)), digest: top.digest };
   }
 
-  /** Streams a blob into `file`, hashing as it goes; a digest or size mismatch is refused (and the file is left for the caller to delete). */
-  async blob(d: Descriptor, file: string, onBytes?: (n: number) => void): Promise<void> {
+  /** Streams a blob into `sink`, hashing as it goes; ends the sink only when the digest and size match, and destroys it with the error when they do not. */
+  async blob(d: Descriptor, sink: Writable, onBytes?: (n: number) => void): Promise<void> {
     const what = `blob ${d.digest}`;
-    const res = await this.get(`/blobs/${d.digest}`, ["*/*"], what);
-    if (!res.body) throw new AppError("UNAVAILABLE", `${this.ref.registry} sent no data for ${what}`);
-    const hash = createHash("sha256");
-    const fh = await open(file, "w");
-    let size = 0;
     try {
+      const res = await this.get(`/blobs/${d.digest}`, ["*/*"], what);
+      if (!res.body) throw new AppError("UNAVAILABLE", `${this.ref.registry} sent no data for ${what}`);
+      const hash = createHash("sha256");
+      let size = 0;
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         hash.update(chunk);
         size += chunk.length;
-        await fh.write(chunk);
+        if (sink.destroyed) throw new AppError("IO_FAILED", `${what}: unpacking stopped`);
+        if (!sink.write(chunk)) await drained(sink);
         onBytes?.(chunk.length);
       }
-    } finally {
-      await fh.close();
+      const got = `sha256:${hash.digest("hex")}`;
+      if (got !== d.digest) throw new AppError("INTEGRITY_FAILED", `${formatRef(this.ref)}: ${what} does not match its digest (the registry sent ${got}); nothing was installed`);
+      if (size !== d.size) throw new AppError("INTEGRITY_FAILED", `${formatRef(this.ref)}: ${what} is ${size} bytes, the manifest says ${d.size}`);
+      sink.end();
+    } catch (e) {
+      sink.destroy(e as Error);
+      throw e;
     }
-    const got = `sha256:${hash.digest("hex")}`;
-    if (got !== d.digest) throw new AppError("INTEGRITY_FAILED", `${formatRef(this.ref)}: ${what} does not match its digest (the registry sent ${got}); nothing was installed`);
-    if (size !== d.size) throw new AppError("INTEGRITY_FAILED", `${formatRef(this.ref)}: ${what} is ${size} bytes, the manifest says ${d.size}`);
   }
 
   /** Fetches and parses a small JSON blob (the image config), checking its digest. */
@@ -220,6 +222,17 @@ export class RegistryClient {
     if (`sha256:${createHash("sha256").update(bytes).digest("hex")}` !== d.digest) throw new AppError("INTEGRITY_FAILED", `${formatRef(this.ref)}: the image config does not match its digest ${d.digest}`);
     return JSON.parse(bytes.toString("utf8")) as ImageConfig;
   }
+}
+
+/** Waits until `sink` takes more data (or is closed: the caller then sees `destroyed`). */
+function drained(sink: Writable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      sink.off("drain", done).off("close", done).off("error", done);
+      resolve();
+    };
+    sink.on("drain", done).on("close", done).on("error", done);
+  });
 }
 
 /** Checks that a manifest is an image manifest with a config and layers this client can unpack. */
