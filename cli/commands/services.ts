@@ -85,6 +85,7 @@ export const service: Command = {
       ["Ports", s.ports.join(", ") || "-"],
       ["Command", s.command.join(" ")],
       ["Volumes", s.volumes.map((v) => `${v.host}:${v.path}`).join(", ") || "-"],
+      ["Runtime", `${s.runtime.runtime} (${s.runtime.reason})`],
     ]));
     if (s.history.length) ctx.out(`\nHealth history (newest first):\n${s.history.slice(0, 10).map((h) => `  ${new Date(h.at).toISOString()}  ${h.ok ? "ok  " : "FAIL"}  ${h.check}: ${h.detail ?? ""}`).join("\n")}`);
     return s.state === "running" ? 0 : 3;

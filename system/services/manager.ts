@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { basename, join } from "node:path";
 import { AppError, isAppError } from "../errors";
 import { extractTar } from "../host/archive";
+import { chooseRuntime, crunArgv } from "../host/oci-runtime";
 import { prepareMountTarget, processAlive, sandboxArgv, signalProcess, startSupervisor, supervisorAlive, type Mount } from "../host/sandbox";
 import type { JobControl, JobView } from "../jobs/jobs";
 import type { System } from "../system";
@@ -102,6 +103,8 @@ export class ServiceManager {
   private readonly lastHealth = new Map<string, { ok: boolean; at: number }>();
   private readonly busy = new Set<string>();
   private ticking = false;
+  /** crun where it works, else the namespace sandbox (chosen once per start of the appliance). */
+  readonly runtime = chooseRuntime();
 
   constructor(private readonly sys: System) {}
 
@@ -213,6 +216,7 @@ export class ServiceManager {
       workdir: spec.workdir,
       volumes: spec.volumes.map((v, i) => ({ host: this.volumeSource(name, i), path: v })),
       healthCheck: spec.health ?? null,
+      runtime: this.runtime,
       env: Object.keys(spec.env).sort(),
       history: history.map((h) => ({ at: h.at, ok: h.ok, check: h.check, detail: h.detail })),
     };
@@ -264,11 +268,15 @@ export class ServiceManager {
   private async launch(name: string, spec: RunSpec): Promise<void> {
     const rootfs = this.p.rootfs(name, spec.version);
     const mounts = await this.mounts(name, spec, rootfs);
-    const argv = sandboxArgv({ rootfs, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts, argv: spec.argv });
+    const env = this.environment(name, spec);
+    const argv =
+      this.runtime.runtime === "crun"
+        ? await crunArgv(this.p.version(name, spec.version), { name, argv: spec.argv, env, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts })
+        : sandboxArgv({ rootfs, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts, argv: spec.argv });
     const supervisor = {
       name,
       argv,
-      env: this.environment(name, spec),
+      env,
       logFile: this.p.log(name),
       logMaxBytes: LOG_MAX_BYTES,
       logKeep: LOG_KEEP,

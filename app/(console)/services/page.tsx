@@ -182,6 +182,10 @@ function ServiceDetail({ name, isAdmin, onRemoved }: { name: string; isAdmin: bo
             <dd className="font-mono text-xs break-all">{s.command.join(" ")}</dd>
             <dt className="text-zinc-500">Volumes</dt>
             <dd className="font-mono text-xs break-all">{s.volumes.map((v) => `${v.host} → ${v.path}`).join(", ")}</dd>
+            <dt className="text-zinc-500">Runtime</dt>
+            <dd>
+              {s.runtime.runtime} <span className="text-zinc-600 dark:text-zinc-400">({s.runtime.reason})</span>
+            </dd>
             <dt className="text-zinc-500">Health check</dt>
             <dd>{s.healthCheck ? (s.healthCheck.http ?? s.healthCheck.tcp) : "process check"}</dd>
           </dl>
