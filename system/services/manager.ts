@@ -436,8 +436,9 @@ export class ServiceManager {
           await this.sys.events.record({ actor: "system", action: `service.${v.state}`, target: row.name, outcome: failed ? "failed" : "ok", detail: v.reason });
           if (failed) await this.recordHealth(row.name, { ok: false, check: "process", detail: v.reason ?? v.state });
         }
-        if (v.state !== "running") continue;
         const { spec } = this.stored(row);
+        if (v.state === "exited" && row.desired === "running") await this.relaunch(row.name, spec);
+        if (v.state !== "running") continue;
         const last = this.lastHealth.get(row.name);
         if (!last || !last.ok || Date.now() - last.at >= (spec.health?.intervalSeconds ?? 10) * 1000) await this.recordHealth(row.name, await this.check(spec));
       }
@@ -446,6 +447,16 @@ export class ServiceManager {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Starts a service whose supervisor is gone though it should run (killed), after killing what it left running. */
+  private async relaunch(name: string, spec: RunSpec): Promise<void> {
+    await this.guard(name, async () => {
+      const status = await this.status(name);
+      if (status?.pid) signalProcess(-status.pid, "SIGKILL");
+      await this.launch(name, spec);
+      await this.sys.events.record({ actor: "system", action: "service.start", target: name, outcome: "ok", detail: "its supervisor was gone; started again" });
+    });
   }
 
   /** Waits until a just-started version has stayed up for its start period and passed its health check; returns why not. */

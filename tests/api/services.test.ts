@@ -170,6 +170,18 @@ describe("images from an OCI registry", () => {
     expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe("web v1\n");
   });
 
+  it("starts a service again when its supervisor is killed, ending what the old one left running", async () => {
+    const status = JSON.parse(await readFile(join(root, "run/maculaos/services/web.status.json"), "utf8")) as { shimPid: number; pid: number };
+    process.kill(status.shimPid, "SIGKILL");
+    const again = await waitFor("web relaunched", async () => {
+      const s = await one("web");
+      return s?.state === "running" && s.pid !== status.pid && s;
+    });
+    expect(again.pid).not.toBe(status.pid);
+    await waitFor("the old sandbox gone", async () => !existsSync(`/proc/${status.pid}`));
+    expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe("web v1\n");
+  });
+
   it("stops (and stays stopped after a restart of the appliance), starts, restarts and removes keeping the data", async () => {
     expect((await cli("stop", "web")).stdout).toMatch(/web: stopped/);
     await expect(fetch(`http://127.0.0.1:${httpPort}/`)).rejects.toThrow();
