@@ -253,6 +253,22 @@ describe("release tarballs", () => {
     await cli("remove", "site", "--purge");
   });
 
+  it("takes a tcp health check from the command line and reports the service healthy", async () => {
+    const port = await freePort();
+    const tarball = await buildScriptRelease(work, "tcpsvc", "0.1.0", `mkdir -p /tmp/www\nexec busybox httpd -f -p 127.0.0.1:${port} -h /tmp/www`);
+    const r = await cli("deploy", tarball, "--health-tcp", `127.0.0.1:${port}`, "--env", "EXTRA=1");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const status = await waitFor("healthy", async () => {
+      const s = await cli("service", "status", "tcpsvc");
+      return /Health\s+healthy \(127\.0\.0\.1:\d+\)/.test(s.stdout) && s;
+    });
+    expect(status.code).toBe(0);
+    const detail = JSON.parse((await cli("service", "status", "tcpsvc", "--json")).stdout) as { env: string[]; history: Array<{ ok: boolean; check: string }> };
+    expect(detail.env).toContain("EXTRA");
+    expect(detail.history[0]).toMatchObject({ ok: true, check: "tcp" });
+    await cli("remove", "tcpsvc", "--purge");
+  });
+
   it("refuses a hostile release tarball and leaves nothing behind", async () => {
     const file = join(work, "evil.tar");
     execFileSync("tar", ["-cf", file, "-C", work, "--absolute-names", "--transform=s,^,../../,", "registry.yml"]);
