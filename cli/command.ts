@@ -11,6 +11,8 @@ export interface CommandContext {
   out: (text: string) => void;
   /** Reads a local file (for `config validate FILE`). */
   readFile: (path: string) => Promise<string>;
+  /** Uploads a local file for a deploy; returns its upload id. */
+  upload: (path: string) => Promise<string>;
 }
 
 /** A CLI command; run returns the exit code. */

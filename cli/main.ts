@@ -15,10 +15,14 @@ import { logs } from "./commands/logs";
 import { upgrade } from "./commands/upgrade";
 import { firewall, mesh, network, security, wireguard } from "./commands/network";
 
+import { deploy, remove, restart, service, services, start, stop } from "./commands/services";
+import { uploadFile } from "./upload";
+
 declare const __VERSION__: string | undefined;
 const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
+COMMANDS.push(deploy, services, service, start, stop, restart, remove);
 COMMANDS.push(backup, restore, repair, factory, shell);
-COMMANDS.push(health, alerts, logs); // monitoring
+COMMANDS.push(health, alerts, logs); // monitoring; `logs NAME` shows a service's
 COMMANDS.push(network, firewall, mesh, wireguard, security);
 const GLOBAL = {
   json: { type: "boolean" },
@@ -80,7 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return 2;
   }
   try {
-    return await command.run({ api: connect(target), args: parsed.positionals.slice(1), flags, json: Boolean(flags.json), out, readFile: (p) => readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => {
+    return await command.run({ api: connect(target), upload: (f) => uploadFile(target, f), args: parsed.positionals.slice(1), flags, json: Boolean(flags.json), out, readFile: (p) => readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => {
         throw new UsageError(`cannot read ${p}: ${e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.message}`);
       }) });
   } catch (e) {

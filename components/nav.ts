@@ -9,7 +9,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard" },
   { href: "/health", label: "Health", icon: "check" },
   { href: "/updates", label: "Updates", icon: "updates" },
-  // { href: "/services", label: "Services", icon: "services" },
+  { href: "/services", label: "Services", icon: "services" },
   { href: "/backups", label: "Backups", icon: "backups", adminOnly: true },
   { href: "/logs", label: "Logs", icon: "logs" },
   { href: "/network", label: "Network", icon: "network" },

@@ -16,6 +16,12 @@ NEEDS=(
   "mokutil:mokutil"            # secure boot state on the security panel
   "ping:iputils-ping"          # mesh ping's ICMP probe
   "ssh-keygen:openssh-client"  # makes a real key for ssh.authorized_keys
+  "docker-registry:docker-registry"  # service tests: a real OCI registry on loopback
+  "umoci:umoci"                # service tests: builds OCI images
+  "skopeo:skopeo"              # service tests: pushes them
+  "busybox:busybox-static"     # service tests: the static payload of the images
+  "erl:erlang-base"            # service tests: a real OTP release built with systools
+  "htpasswd:apache2-utils"     # service tests: the registry's basic auth file
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

@@ -1,6 +1,6 @@
 // Starts the whole appliance in this process: the system layer, the HTTP listener with pages and API, the socket.
 import { join } from "node:path";
-import { startBackupSchedule } from "~/system/backup/service";
+import { lastGoodBackup, startBackupSchedule } from "~/system/backup/service";
 import { createLogger, teeLogger, type Logger } from "~/system/logging/logger";
 import { devicePaths } from "~/system/host/paths";
 import { LogSink } from "~/system/logs/sink";
@@ -49,6 +49,13 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   const log = teeLogger(o.log, createLogger("maculaos", "info", logs.write));
   const sys = await openSystem({ root: o.root, env: o.env, migrationsDir: join(o.appDir, "prisma/migrations"), version: o.version, log });
   const monitoring = await startMonitoring(sys, logs);
+  monitoring.connect({
+    services: {
+      list: async () => (await sys.services.list()).map((s) => ({ name: s.name, up: s.state === "running", restarts: s.restarts, ...(s.reason ? { detail: s.reason } : {}) })),
+      restart: async (name) => void (await sys.services.restart(name, "health-check")),
+    },
+    lastBackup: async () => ((b) => (b ? new Date(b.at) : null))(await lastGoodBackup(sys)),
+  });
   const metrics = await startMetricsServer(sys, monitoring, o.host, o.metricsPort);
   const pages = o.ui ? await loadPages(o.appDir) : undefined;
   const listeners = await startListeners(sys, { port: o.port, host: o.host, pages });

@@ -8,6 +8,7 @@ import type { System } from "~/system/system";
 import { serveBackupTransfer, TRANSFER_PREFIX } from "./backup-transfer";
 import { fastQuery, refuseMutationOverGet } from "./fast-query";
 import { observeRequest } from "./metrics";
+import { handleUpload, UPLOAD_PATH } from "./upload";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
 
@@ -76,6 +77,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
       return void res.writeHead(400, { "Content-Type": "text/plain" }).end("bad request URL\n");
     }
     if (url.pathname.startsWith(TRANSFER_PREFIX)) return void serveBackupTransfer(sys, req, res, url);
+    if (url.pathname === UPLOAD_PATH) return void createHttpContext(sys, req, res).then((ctx) => handleUpload(ctx, req, res)).catch((error) => log.error("upload failed", { error }));
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) return void res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end("request body too large\n");
     if (path.startsWith(API_PREFIX)) {
       const procedure = url.pathname.slice(API_PREFIX.length);
@@ -96,6 +98,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   });
   const socket = createServer((req, res) => {
     if ((req.url ?? "").startsWith(API_PREFIX)) return socketApi(req, res);
+    if ((req.url ?? "") === UPLOAD_PATH) return void handleUpload(createSocketContext(sys), req, res).catch((error) => log.error("upload failed", { error }));
     res.writeHead(404).end();
   });
 

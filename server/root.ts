@@ -4,6 +4,7 @@ import { backupsRouter, recoveryRouter } from "./routers/backups";
 import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
 import { alertsRouter, logsRouter, metricsRouter } from "./routers/monitoring";
+import { servicesRouter } from "./routers/services";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
@@ -32,6 +33,7 @@ export const appRouter = router({
   mesh: meshRouter,
   wireguard: wireguardRouter,
   security: securityRouter,
+  services: servicesRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

@@ -14,6 +14,7 @@ import { JobRunner } from "./jobs/jobs";
 import { nodeArch } from "./update/check";
 import { ensureDevRelease } from "./update/dev-release";
 import type { Logger } from "./logging/logger";
+import { ServiceManager } from "./services/manager";
 
 /** Everything a system function needs. */
 export interface System {
@@ -28,6 +29,8 @@ export interface System {
   log: Logger;
   /** prisma/migrations of the running build (a restored or reset database is migrated with them). */
   migrationsDir: string;
+  /** Deployed services: desired state, supervisors, logs. */
+  services: ServiceManager;
   close(): Promise<void>;
 }
 
@@ -65,7 +68,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
   jobs.on("error", (error) => opts.log.error("a job ended but its end could not be recorded", { error }));
   const interrupted = await jobs.recoverInterrupted();
   if (interrupted) opts.log.warn("jobs interrupted by the last shutdown were marked failed", { count: interrupted });
-  return {
+  const sys: System = {
     root: opts.root,
     paths,
     kind,
@@ -76,6 +79,13 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     jobs,
     log: opts.log,
     migrationsDir: opts.migrationsDir,
-    close: () => db.$disconnect(),
+    services: undefined as unknown as ServiceManager, // set below: the manager needs the system it belongs to
+    close: async () => {
+      sys.services.close();
+      await db.$disconnect();
+    },
   };
+  sys.services = new ServiceManager(sys);
+  await sys.services.init();
+  return sys;
 }

@@ -5,6 +5,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { AppError } from "../errors";
+import { readMeta } from "../db/meta";
 import { ensureDir } from "../host/files";
 import type { JobView } from "../jobs/jobs";
 import { checkSetupCode } from "../setup/setup";
@@ -171,11 +172,15 @@ async function storedBackups(dir: string): Promise<StoredBackup[]> {
   return out.sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime());
 }
 
+/** The last good backup, or null when none has been made. */
+export async function lastGoodBackup(sys: System): Promise<LastGood | null> {
+  return readMeta<LastGood>(sys.db, META_LAST);
+}
+
 /** The backup directory's backups (newest first), the last good backup and whether it is stale. */
 export async function listBackups(sys: System): Promise<{ dir: string; backups: StoredBackup[]; lastGood: LastGood | null; stale: boolean; parts: string[]; schedule: string | null }> {
   const dir = backupDir(sys);
-  const row = await sys.db.meta.findUnique({ where: { key: META_LAST } });
-  const lastGood = row ? (JSON.parse(row.value) as LastGood) : null;
+  const lastGood = await lastGoodBackup(sys);
   const stale = !lastGood || Date.now() - new Date(lastGood.at).getTime() > STALE_DAYS * 86400_000;
   return { dir, backups: await storedBackups(dir), lastGood, stale, parts: await availableParts(sys), schedule: sys.config.current().backup.schedule ?? null };
 }

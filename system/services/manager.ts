@@ -1,0 +1,644 @@
+// The service manager: deploys images and release tarballs, keeps the desired state in the database, starts each
+// service under its own detached supervisor (so services outlive appliance restarts and are found again), watches
+// them (process, http and tcp checks, with a health history), and rolls a deploy back when the new version fails.
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, readdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import { basename, join } from "node:path";
+import { AppError, isAppError } from "../errors";
+import { extractTar } from "../host/archive";
+import { chooseRuntime, crunArgv } from "../host/oci-runtime";
+import { prepareMountTarget, processAlive, sandboxArgv, signalProcess, startSupervisor, supervisorAlive, type Mount } from "../host/sandbox";
+import type { JobControl, JobView } from "../jobs/jobs";
+import type { System } from "../system";
+import { pullImage } from "./image";
+import { followLog, LOG_KEEP, readLog, type LogLine } from "./logs";
+import { detectRelease, releaseRoot } from "./release";
+
+/** How one version of a service runs (stored as JSON in the database). */
+export interface RunSpec {
+  version: string;
+  kind: "image" | "release";
+  argv: string[];
+  env: Record<string, string>;
+  workdir: string;
+  uid: number;
+  gid: number;
+  volumes: string[];
+  ports: number[];
+  health?: { http?: string | undefined; tcp?: string | undefined; intervalSeconds: number } | undefined;
+  startSeconds: number;
+  stopTimeoutMs: number;
+}
+
+/** Where a service came from. */
+export type ServiceSource = { kind: "image"; ref: string; digest: string } | { kind: "release"; name: string; version: string; type: string };
+
+/** What `deploy` takes: an image reference or an uploaded tarball, with optional overrides. */
+export interface DeployInput {
+  image?: string | undefined;
+  upload?: string | undefined;
+  name?: string | undefined;
+  env?: Record<string, string> | undefined;
+  health?: { http?: string | undefined; tcp?: string | undefined } | undefined;
+  ports?: number[] | undefined;
+}
+
+/** A service's state as the supervisor and the manager see it. */
+export type ServiceState = "running" | "starting" | "backoff" | "stopped" | "failed" | "exited";
+
+/** One service as the API shows it. */
+export interface ServiceView {
+  name: string;
+  source: ServiceSource;
+  sourceLabel: string;
+  desired: "running" | "stopped";
+  state: ServiceState;
+  reason: string | null;
+  pid: number | null;
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  restarts: number;
+  ports: number[];
+  health: "healthy" | "unhealthy" | "unknown";
+  deployedAt: Date;
+  hasPrevious: boolean;
+}
+
+interface SupervisorStatus {
+  shimPid: number;
+  state: "starting" | "running" | "backoff" | "failed" | "stopped";
+  pid: number | null;
+  startedAt: string | null;
+  restarts: number;
+  reason: string | null;
+  lastExit: { code: number | null; signal: string | null } | null;
+}
+
+interface Stored {
+  spec: RunSpec;
+  source: ServiceSource;
+}
+
+/** Names that would collide with the appliance's own files under /var/lib/maculaos. */
+const RESERVED = new Set(["services", "keys", "update", "updates", "backup", "backups", "config", "mesh", "tmp", "uploads"]);
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const LOG_MAX_BYTES = 10 * 1024 * 1024;
+const MONITOR_MS = 1000;
+const DEFAULT_VOLUME = "/data";
+
+/** Checks a service name: lowercase letters, digits, - and _, not one of the appliance's own directories. */
+export function checkName(name: string): string {
+  if (!NAME.test(name) || RESERVED.has(name)) throw new AppError("INVALID_INPUT", `bad service name ${JSON.stringify(name)}: use lowercase letters, digits, - and _ (up to 63), not ${[...RESERVED].join(", ")}`);
+  return name;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Deploys, runs and watches the node's services. */
+export class ServiceManager {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lastState = new Map<string, string>();
+  private readonly lastHealth = new Map<string, { ok: boolean; at: number }>();
+  private readonly busy = new Set<string>();
+  private ticking = false;
+  /** crun where it works, else the namespace sandbox (chosen once per start of the appliance). */
+  readonly runtime = chooseRuntime();
+
+  constructor(private readonly sys: System) {}
+
+  private get p() {
+    const services = join(this.sys.paths.dataDir, "services");
+    const run = join(this.sys.paths.runDir, "services");
+    return {
+      services,
+      uploads: join(services, ".uploads"),
+      dir: (n: string) => join(services, n),
+      version: (n: string, v: string) => join(services, n, "versions", v),
+      rootfs: (n: string, v: string) => join(services, n, "versions", v, "rootfs"),
+      volume: (n: string) => join(this.sys.paths.dataDir, n),
+      logDir: join(this.sys.paths.logDir, "services"),
+      log: (n: string) => join(this.sys.paths.logDir, "services", `${n}.log`),
+      run,
+      spec: (n: string) => join(run, `${n}.json`),
+      status: (n: string) => join(run, `${n}.status.json`),
+    };
+  }
+
+  /** Starts every service whose desired state is running and whose supervisor is gone (after a reboot), adopts the rest, and starts watching. */
+  async init(): Promise<void> {
+    await mkdir(this.p.run, { recursive: true, mode: 0o700 });
+    await mkdir(this.p.logDir, { recursive: true });
+    for (const row of await this.sys.db.service.findMany({ where: { desired: "running" } })) {
+      const status = await this.status(row.name);
+      if (status && (await supervisorAlive(status.shimPid, row.name))) continue;
+      if (status?.state === "failed") continue;
+      try {
+        await this.launch(row.name, this.stored(row).spec);
+        await this.sys.events.record({ actor: "system", action: "service.start", target: row.name, outcome: "ok", detail: "started again after the node came up" });
+      } catch (error) {
+        this.sys.log.warn("a service could not be started", { service: row.name, error });
+      }
+    }
+    this.timer = setInterval(() => void this.tick(), MONITOR_MS);
+    this.timer.unref();
+  }
+
+  /** Stops watching (the services keep running). */
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private stored(row: { spec: string; source: string }): Stored {
+    return { spec: JSON.parse(row.spec) as RunSpec, source: JSON.parse(row.source) as ServiceSource };
+  }
+
+  private async row(name: string) {
+    const row = await this.sys.db.service.findUnique({ where: { name } });
+    if (!row) throw new AppError("NOT_FOUND", `no service ${name}`);
+    return row;
+  }
+
+  private async status(name: string): Promise<SupervisorStatus | null> {
+    const text = await readFile(this.p.status(name), "utf8").catch(() => null);
+    try {
+      return text ? (JSON.parse(text) as SupervisorStatus) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- views ----
+
+  private async view(row: { name: string; spec: string; source: string; previous: string | null; desired: string; deployedAt: Date }): Promise<ServiceView> {
+    const { spec, source } = this.stored(row);
+    const status = await this.status(row.name);
+    const alive = status ? await supervisorAlive(status.shimPid, row.name) : false;
+    let state: ServiceState;
+    if (alive && status) state = status.state === "stopped" || status.state === "failed" ? "starting" : status.state;
+    else if (status?.state === "failed") state = "failed";
+    else state = row.desired === "running" && status?.state !== "stopped" && status ? "exited" : "stopped";
+    const running = state === "running" && status?.startedAt;
+    const h = this.lastHealth.get(row.name);
+    return {
+      name: row.name,
+      source,
+      sourceLabel: source.kind === "image" ? `${source.ref}@${source.digest.slice(0, 19)}` : `${source.name} ${source.version} (${source.type} release)`,
+      desired: row.desired === "running" ? "running" : "stopped",
+      state,
+      reason: state === "failed" || state === "backoff" ? (status?.reason ?? null) : null,
+      pid: running ? (status?.pid ?? null) : null,
+      startedAt: running ? (status?.startedAt ?? null) : null,
+      uptimeSeconds: running && status?.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)) : null,
+      restarts: status?.restarts ?? 0,
+      ports: spec.ports,
+      health: state !== "running" ? (state === "stopped" ? "unknown" : "unhealthy") : !h ? "unknown" : h.ok ? "healthy" : "unhealthy",
+      deployedAt: row.deployedAt,
+      hasPrevious: row.previous !== null,
+    };
+  }
+
+  /** Every service with its live state. */
+  async list(): Promise<ServiceView[]> {
+    const rows = await this.sys.db.service.findMany({ orderBy: { name: "asc" } });
+    return Promise.all(rows.map((r) => this.view(r)));
+  }
+
+  /** One service with how it runs and its recent health history. */
+  async get(name: string) {
+    const row = await this.row(name);
+    const { spec } = this.stored(row);
+    const history = await this.sys.db.serviceHealth.findMany({ where: { service: name }, orderBy: { id: "desc" }, take: 50 });
+    return {
+      ...(await this.view(row)),
+      command: spec.argv,
+      workdir: spec.workdir,
+      volumes: spec.volumes.map((v, i) => ({ host: this.volumeSource(name, i), path: v })),
+      healthCheck: spec.health ?? null,
+      runtime: this.runtime,
+      env: Object.keys(spec.env).sort(),
+      history: history.map((h) => ({ at: h.at, ok: h.ok, check: h.check, detail: h.detail })),
+    };
+  }
+
+  // ---- running ----
+
+  private volumeSource(name: string, i: number): string {
+    return i === 0 ? this.p.volume(name) : join(this.p.volume(name), `volume-${i}`);
+  }
+
+  /** The environment a service starts with: its own, then the mesh settings (so a MaculaClient registers itself). */
+  private environment(name: string, spec: RunSpec): Record<string, string> {
+    const c = this.sys.config.current();
+    return {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      HOME: "/root",
+      ...spec.env,
+      MACULA_SERVICE: name,
+      MACULA_REALM: c.mesh.realm,
+      MACULA_BOOTSTRAP_NODES: c.mesh.bootstrap_nodes.join(","),
+      MACULA_NODE_NAME: c.hostname,
+      MACULA_ROLE: c.mesh.role,
+      ...(spec.volumes[0] ? { MACULA_DATA_DIR: spec.volumes[0] } : {}),
+    };
+  }
+
+  /** The bind mounts of a version: the host's system for releases, devices, name service files, and the volumes. */
+  private async mounts(name: string, spec: RunSpec, rootfs: string): Promise<Mount[]> {
+    const mounts: Mount[] = [];
+    const add = async (source: string, target: string, readOnly: boolean, kind: "dir" | "file") => {
+      await prepareMountTarget(rootfs, target, kind);
+      mounts.push({ source, target, readOnly });
+    };
+    if (spec.kind === "release") for (const d of ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"]) if (existsSync(d)) await add(d, d, true, "dir");
+    for (const d of ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]) await add(d, d, false, "file");
+    if (spec.kind === "image") for (const f of ["/etc/resolv.conf", "/etc/hosts"]) if (existsSync(f)) await add(f, f, true, "file");
+    for (const [i, path] of spec.volumes.entries()) {
+      const source = this.volumeSource(name, i);
+      await mkdir(source, { recursive: true, mode: 0o750 });
+      await add(source, path, false, "dir");
+    }
+    await prepareMountTarget(rootfs, "/proc", "dir");
+    await prepareMountTarget(rootfs, "/tmp", "dir");
+    return mounts;
+  }
+
+  /** Starts the supervisor of `spec` and waits until it reports the process started. */
+  private async launch(name: string, spec: RunSpec): Promise<void> {
+    const rootfs = this.p.rootfs(name, spec.version);
+    const mounts = await this.mounts(name, spec, rootfs);
+    const env = this.environment(name, spec);
+    const argv =
+      this.runtime.runtime === "crun"
+        ? await crunArgv(this.p.version(name, spec.version), { name, argv: spec.argv, env, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts })
+        : sandboxArgv({ rootfs, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts, argv: spec.argv });
+    const supervisor = {
+      name,
+      argv,
+      env,
+      logFile: this.p.log(name),
+      logMaxBytes: LOG_MAX_BYTES,
+      logKeep: LOG_KEEP,
+      statusFile: this.p.status(name),
+      backoffMs: 250,
+      maxBackoffMs: 30_000,
+      maxQuickCrashes: 5,
+      quickMs: 10_000,
+      stopTimeoutMs: spec.stopTimeoutMs,
+    };
+    await mkdir(this.p.run, { recursive: true, mode: 0o700 });
+    await writeFile(this.p.spec(name), JSON.stringify(supervisor), { mode: 0o600 });
+    await rm(this.p.status(name), { force: true });
+    startSupervisor(this.p.spec(name));
+    for (let i = 0; i < 100; i++) {
+      if (await this.status(name)) return;
+      await sleep(50);
+    }
+    throw new AppError("IO_FAILED", `the supervisor of ${name} did not report within 5 s`);
+  }
+
+  /** Stops the supervisor and the service (SIGTERM, SIGKILL after the grace period) and waits until both are gone. */
+  private async halt(name: string, spec: RunSpec | undefined): Promise<void> {
+    const status = await this.status(name);
+    if (!status || !(await supervisorAlive(status.shimPid, name))) return;
+    signalProcess(status.shimPid, "SIGTERM");
+    const deadline = Date.now() + (spec?.stopTimeoutMs ?? 10_000) + 5_000;
+    while (Date.now() < deadline && (await supervisorAlive(status.shimPid, name))) await sleep(50);
+    if (await supervisorAlive(status.shimPid, name)) {
+      signalProcess(status.shimPid, "SIGKILL");
+      if (status.pid) signalProcess(-status.pid, "SIGKILL");
+    }
+    if (status.pid) for (let i = 0; i < 40 && processAlive(status.pid); i++) await sleep(50);
+  }
+
+  private async guard<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy.has(name)) throw new AppError("CONFLICT", `${name} is being changed right now; try again when that is done`);
+    this.busy.add(name);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  /** Starts a stopped (or failed) service. */
+  start(name: string, actor: string): Promise<ServiceView> {
+    return this.guard(name, async () => {
+      const row = await this.row(name);
+      await this.halt(name, undefined);
+      await this.launch(name, this.stored(row).spec);
+      await this.sys.db.service.update({ where: { name }, data: { desired: "running" } });
+      await this.sys.events.record({ actor, action: "service.start", target: name, outcome: "ok" });
+      return this.view(await this.row(name));
+    });
+  }
+
+  /** Stops a service; it stays stopped across reboots until started. */
+  stop(name: string, actor: string): Promise<ServiceView> {
+    return this.guard(name, async () => {
+      const row = await this.row(name);
+      await this.sys.db.service.update({ where: { name }, data: { desired: "stopped" } });
+      await this.halt(name, this.stored(row).spec);
+      await this.sys.events.record({ actor, action: "service.stop", target: name, outcome: "ok" });
+      return this.view(await this.row(name));
+    });
+  }
+
+  /** Stops and starts a service. */
+  restart(name: string, actor: string): Promise<ServiceView> {
+    return this.guard(name, async () => {
+      const row = await this.row(name);
+      const { spec } = this.stored(row);
+      await this.halt(name, spec);
+      await this.launch(name, spec);
+      await this.sys.db.service.update({ where: { name }, data: { desired: "running" } });
+      await this.sys.events.record({ actor, action: "service.restart", target: name, outcome: "ok" });
+      return this.view(await this.row(name));
+    });
+  }
+
+  /** Removes a service and its versions; its data volume stays unless `purge`. */
+  remove(name: string, actor: string, purge: boolean): Promise<{ name: string; dataKept: string | null }> {
+    return this.guard(name, async () => {
+      const row = await this.row(name);
+      await this.halt(name, this.stored(row).spec);
+      await this.sys.db.serviceHealth.deleteMany({ where: { service: name } });
+      await this.sys.db.service.delete({ where: { name } });
+      await rm(this.p.dir(name), { recursive: true, force: true });
+      for (const f of [this.p.spec(name), this.p.status(name)]) await rm(f, { force: true });
+      if (purge) await rm(this.p.volume(name), { recursive: true, force: true });
+      this.lastState.delete(name);
+      this.lastHealth.delete(name);
+      await this.sys.events.record({ actor, action: "service.remove", target: name, outcome: "ok", detail: purge ? "data purged" : `data kept in ${this.p.volume(name)}` });
+      return { name, dataKept: purge ? null : this.p.volume(name) };
+    });
+  }
+
+  // ---- logs ----
+
+  /** The last lines of a service's log (or those since a time). */
+  async logs(name: string, opts: { lines?: number; since?: Date }): Promise<LogLine[]> {
+    await this.row(name);
+    return readLog(this.p.log(name), opts);
+  }
+
+  /** New log lines as they come. */
+  async followLogs(name: string, signal?: AbortSignal): Promise<AsyncGenerator<LogLine[]>> {
+    await this.row(name);
+    return followLog(this.p.log(name), signal);
+  }
+
+  // ---- watching ----
+
+  private async check(spec: RunSpec): Promise<{ ok: boolean; check: string; detail: string }> {
+    const h = spec.health;
+    if (h?.http) {
+      try {
+        const res = await fetch(h.http, { signal: AbortSignal.timeout(3000), redirect: "manual" });
+        await res.body?.cancel();
+        return { ok: res.status >= 200 && res.status < 400, check: "http", detail: `${h.http} answered ${res.status}` };
+      } catch (e) {
+        return { ok: false, check: "http", detail: `${h.http}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}` };
+      }
+    }
+    if (h?.tcp) {
+      const [host = "127.0.0.1", port = "0"] = h.tcp.split(/:(?=\d+$)/);
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = connect({ host, port: Number(port), timeout: 3000 }, () => (s.destroy(), resolve(true)));
+        s.on("error", () => resolve(false)).on("timeout", () => (s.destroy(), resolve(false)));
+      });
+      return { ok, check: "tcp", detail: `${h.tcp} ${ok ? "accepts connections" : "refuses connections"}` };
+    }
+    return { ok: true, check: "process", detail: "running" };
+  }
+
+  private async recordHealth(name: string, r: { ok: boolean; check: string; detail: string }): Promise<void> {
+    const last = this.lastHealth.get(name);
+    this.lastHealth.set(name, { ok: r.ok, at: Date.now() });
+    if (last && last.ok === r.ok) return;
+    await this.sys.db.serviceHealth.create({ data: { service: name, ok: r.ok, check: r.check, detail: r.detail } });
+  }
+
+  /** One round of watching: state changes become events and health history; health checks on their interval. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const row of await this.sys.db.service.findMany()) {
+        if (this.busy.has(row.name)) continue;
+        const v = await this.view(row);
+        const key = `${v.state}:${v.restarts}`;
+        const before = this.lastState.get(row.name);
+        this.lastState.set(row.name, key);
+        if (before !== undefined && before !== key && v.state !== "starting") {
+          const failed = v.state === "failed" || v.state === "backoff" || v.state === "exited";
+          await this.sys.events.record({ actor: "system", action: `service.${v.state}`, target: row.name, outcome: failed ? "failed" : "ok", detail: v.reason });
+          if (failed) await this.recordHealth(row.name, { ok: false, check: "process", detail: v.reason ?? v.state });
+        }
+        const { spec } = this.stored(row);
+        if (v.state === "exited" && row.desired === "running") await this.relaunch(row.name, spec);
+        if (v.state !== "running") continue;
+        const last = this.lastHealth.get(row.name);
+        if (!last || !last.ok || Date.now() - last.at >= (spec.health?.intervalSeconds ?? 10) * 1000) await this.recordHealth(row.name, await this.check(spec));
+      }
+    } catch (error) {
+      this.sys.log.warn("watching services failed once", { error });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Starts a service whose supervisor is gone though it should run (killed), after killing what it left running. */
+  private async relaunch(name: string, spec: RunSpec): Promise<void> {
+    await this.guard(name, async () => {
+      const status = await this.status(name);
+      if (status?.pid) signalProcess(-status.pid, "SIGKILL");
+      await this.launch(name, spec);
+      await this.sys.events.record({ actor: "system", action: "service.start", target: name, outcome: "ok", detail: "its supervisor was gone; started again" });
+    });
+  }
+
+  /** Waits until a just-started version has stayed up for its start period and passed its health check; returns why not. */
+  private async comesUp(name: string, spec: RunSpec, job?: JobControl): Promise<string | null> {
+    const first = await this.status(name);
+    const deadline = Date.now() + Math.max(spec.startSeconds, 1) * 1000;
+    const upBy = Date.now() + Math.min(2000, spec.startSeconds * 1000);
+    let last = { ok: !spec.health, check: "process", detail: "" };
+    while (Date.now() < deadline) {
+      const s = await this.status(name);
+      if (!s || s.state !== "running" || s.restarts !== (first?.restarts ?? 0)) return `it exited while starting (${s?.reason ?? s?.state ?? "no status"})`;
+      if (spec.health) last = await this.check(spec);
+      if (last.ok && Date.now() >= upBy) {
+        await this.recordHealth(name, spec.health ? last : { ok: true, check: "process", detail: "running" });
+        return null;
+      }
+      job?.progress(0.95, `waiting for ${name} to come up${spec.health ? ` (${last.detail})` : ""}`);
+      await sleep(250);
+    }
+    await this.recordHealth(name, { ok: false, check: last.check, detail: last.detail });
+    return `its health check did not pass within ${spec.startSeconds} s (${last.detail})`;
+  }
+
+  // ---- deploying ----
+
+  /** Where an upload goes before it is deployed. */
+  uploadPath(id: string): string {
+    if (!/^[a-f0-9]{32}$/.test(id)) throw new AppError("INVALID_INPUT", "bad upload id");
+    return join(this.p.uploads, `${id}.tar`);
+  }
+
+  /** A new upload id and its file (the HTTP layer streams the body into it). */
+  async newUpload(): Promise<{ id: string; file: string }> {
+    await mkdir(this.p.uploads, { recursive: true, mode: 0o700 });
+    const id = randomBytes(16).toString("hex");
+    return { id, file: this.uploadPath(id) };
+  }
+
+  /** Deploys an image or an uploaded release as a job; a new version that fails to come up is rolled back. */
+  async deploy(input: DeployInput, actor: string): Promise<JobView> {
+    if (!input.image === !input.upload) throw new AppError("INVALID_INPUT", "deploy takes an image reference or an uploaded tarball (exactly one)");
+    if (input.name) checkName(input.name);
+    let target = input.name ?? "";
+    if (input.image && !target) target = checkName(basename(input.image.split("@")[0]?.replace(/:[^/:]*$/, "") ?? "").toLowerCase());
+    if (input.upload && !existsSync(this.uploadPath(input.upload))) throw new AppError("NOT_FOUND", `no upload ${input.upload}`);
+    return this.sys.jobs.start("service.deploy", target || `upload ${input.upload?.slice(0, 8)}`, actor, (job) => this.deployWork(input, target, actor, job));
+  }
+
+  private async deployWork(input: DeployInput, target: string, actor: string, job: JobControl): Promise<string> {
+    const version = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+    const staging = join(this.p.services, ".staging", version);
+    let name = target;
+    let spec: RunSpec;
+    let source: ServiceSource;
+    await mkdir(join(staging, "rootfs"), { recursive: true });
+    try {
+      if (input.image) {
+        const img = await pullImage(input.image, join(staging, "rootfs"), this.sys.config.current().registries, (f, m) => job.progress(f * 0.9, m));
+        const c = img.config.config ?? {};
+        const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+        if (!argv.length) throw new AppError("INVALID_INPUT", `${img.ref} has neither Entrypoint nor Cmd: nothing to run`);
+        const { uid, gid } = await userIds(join(staging, "rootfs"), c.User ?? "");
+        const volumes = Object.keys(c.Volumes ?? {});
+        spec = {
+          version,
+          kind: "image",
+          argv,
+          env: { ...envFromList(c.Env ?? []), ...input.env },
+          workdir: c.WorkingDir || "/",
+          uid,
+          gid,
+          volumes: volumes.length ? volumes : [DEFAULT_VOLUME],
+          ports: input.ports ?? Object.keys(c.ExposedPorts ?? {}).map((p) => Number.parseInt(p, 10)).filter((n) => n > 0),
+          health: input.health?.http || input.health?.tcp ? { ...input.health, intervalSeconds: 10 } : undefined,
+          startSeconds: input.health?.http || input.health?.tcp ? 30 : 3,
+          stopTimeoutMs: 10_000,
+        };
+        source = { kind: "image", ref: img.ref, digest: img.digest };
+      } else {
+        const file = this.uploadPath(input.upload ?? "");
+        const app = join(staging, "rootfs", "app");
+        await mkdir(app);
+        job.progress(0.05, "unpacking the release");
+        await extractTar(file, app, { kind: "release" }, "the release tarball");
+        await rm(file, { force: true });
+        const root = await releaseRoot(app);
+        if (root !== app) {
+          await rename(root, join(staging, "rootfs", "release"));
+          await rm(app, { recursive: true });
+          await rename(join(staging, "rootfs", "release"), app);
+        }
+        const rel = await detectRelease(app, target || "release");
+        name = input.name ?? checkName(rel.manifest.name ?? rel.name);
+        const m = rel.manifest;
+        const health = input.health?.http || input.health?.tcp ? input.health : m.health;
+        const { uid, gid } = await userIds(join(staging, "rootfs"), m.user ?? "");
+        spec = {
+          version,
+          kind: "release",
+          argv: rel.argv,
+          env: { ...rel.env, ...m.env, ...input.env },
+          workdir: "/app",
+          uid,
+          gid,
+          volumes: (m.volumes ?? [DEFAULT_VOLUME]).map((v) => v.split(":").at(-1) ?? v),
+          ports: input.ports ?? m.ports ?? [],
+          health: health?.http || health?.tcp ? { http: health.http, tcp: health.tcp, intervalSeconds: m.health?.interval_seconds ?? 10 } : undefined,
+          startSeconds: m.health?.start_seconds ?? (health?.http || health?.tcp ? 30 : 3),
+          stopTimeoutMs: (m.stop_timeout_seconds ?? 10) * 1000,
+        };
+        source = { kind: "release", name: rel.name, version: rel.version, type: rel.type };
+      }
+      await mkdir(join(this.p.dir(name), "versions"), { recursive: true });
+      await rename(staging, this.p.version(name, version));
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      if (input.upload) await rm(this.uploadPath(input.upload), { force: true });
+      throw e;
+    }
+    job.progress(0.9, `starting ${name}`);
+    return this.guard(name, () => this.switchTo(name, { spec, source }, actor, job));
+  }
+
+  /** Replaces the running version with `next`; returns to the previous one when `next` does not come up. */
+  private async switchTo(name: string, next: Stored, actor: string, job: JobControl): Promise<string> {
+    const row = await this.sys.db.service.findUnique({ where: { name } });
+    const prev = row ? this.stored(row) : null;
+    if (prev) await this.halt(name, prev.spec);
+    const data = { spec: JSON.stringify(next.spec), source: JSON.stringify(next.source), previous: row ? JSON.stringify(prev) : null, desired: "running", deployedAt: new Date() };
+    await this.sys.db.service.upsert({ where: { name }, create: { name, ...data }, update: data });
+    const label = next.source.kind === "image" ? `${next.source.ref}@${next.source.digest}` : `${next.source.name} ${next.source.version}`;
+    let why: string | null;
+    try {
+      await this.launch(name, next.spec);
+      why = await this.comesUp(name, next.spec, job);
+    } catch (e) {
+      why = isAppError(e) ? e.message : String(e);
+    }
+    if (why === null) {
+      await this.prune(name, [next.spec.version, prev?.spec.version]);
+      await this.sys.events.record({ actor, action: "service.deploy", target: name, outcome: "ok", detail: label });
+      return `${name} is running ${label}`;
+    }
+    await this.halt(name, next.spec);
+    if (!prev) {
+      await this.sys.db.service.update({ where: { name }, data: { desired: "stopped" } });
+      throw new AppError("IO_FAILED", `${name} (${label}) did not come up: ${why}; it is stopped, see maculaos logs ${name}`);
+    }
+    job.progress(0.97, `rolling ${name} back`);
+    await this.sys.db.service.update({ where: { name }, data: { spec: JSON.stringify(prev.spec), source: JSON.stringify(prev.source), previous: null, desired: row?.desired ?? "running" } });
+    if (row?.desired === "running") await this.launch(name, prev.spec);
+    const back = await this.comesUp(name, prev.spec);
+    const prevLabel = prev.source.kind === "image" ? `${prev.source.ref}@${prev.source.digest}` : `${prev.source.name} ${prev.source.version}`;
+    await rm(this.p.version(name, next.spec.version), { recursive: true, force: true });
+    await this.sys.events.record({ actor, action: "service.rollback", target: name, outcome: "failed", detail: `${label} did not come up (${why}); back on ${prevLabel}` });
+    throw new AppError("IO_FAILED", `${name}: ${label} did not come up: ${why}; rolled back to ${prevLabel}${back === null ? ", which is running again" : `, which did not come up either: ${back}`}`);
+  }
+
+  /** Deletes version directories other than `keep`. */
+  private async prune(name: string, keep: Array<string | undefined>): Promise<void> {
+    for (const v of await readdir(join(this.p.dir(name), "versions")).catch(() => [])) if (!keep.includes(v)) await rm(this.p.version(name, v), { recursive: true, force: true });
+  }
+}
+
+/** Env entries `K=V` as a map. */
+function envFromList(list: string[]): Record<string, string> {
+  return Object.fromEntries(list.map((e) => [e.slice(0, e.indexOf("=") < 0 ? e.length : e.indexOf("=")), e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));
+}
+
+/** Resolves an image User (`uid[:gid]` or names from the image's /etc/passwd and /etc/group) to numbers. */
+async function userIds(rootfs: string, user: string): Promise<{ uid: number; gid: number }> {
+  if (!user) return { uid: 0, gid: 0 };
+  const [u = "", g] = user.split(":");
+  const table = async (file: string) => {
+    const text = await readFile(join(rootfs, "etc", file), "utf8").catch(() => "");
+    return new Map(text.split("\n").map((l) => l.split(":")).filter((f) => f.length >= 4).map((f) => [f[0] ?? "", f] as const));
+  };
+  const passwd = await table("passwd");
+  const uid = /^\d+$/.test(u) ? Number(u) : Number(passwd.get(u)?.[2] ?? NaN);
+  if (Number.isNaN(uid)) throw new AppError("INVALID_INPUT", `the image runs as user ${u}, which its /etc/passwd does not have`);
+  const gidText = g ?? (/^\d+$/.test(u) ? String(uid) : (passwd.get(u)?.[3] ?? ""));
+  const gid = /^\d+$/.test(gidText) ? Number(gidText) : Number((await table("group")).get(gidText)?.[2] ?? NaN);
+  if (Number.isNaN(gid)) throw new AppError("INVALID_INPUT", `the image runs as group ${gidText}, which its /etc/group does not have`);
+  return { uid, gid };
+}

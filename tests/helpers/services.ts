@@ -1,0 +1,142 @@
+// Test fixtures for the service manager: Debian's docker-registry on loopback, images built with umoci from a static
+// busybox and pushed with skopeo, OTP releases built with Debian's Erlang (systools), and script releases.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** A free loopback TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** A running docker-registry with basic auth (htpasswd). */
+export interface Registry {
+  host: string;
+  storage: string;
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+}
+
+/** Starts Debian's docker-registry on 127.0.0.1 with basic auth, storing under `dir`. */
+export async function startRegistry(dir: string): Promise<Registry> {
+  const port = await freePort();
+  const storage = join(dir, "registry");
+  await mkdir(storage, { recursive: true });
+  const user = "deployer";
+  const password = `pw-${process.pid}`;
+  await run("htpasswd", ["-Bbc", join(dir, "htpasswd"), user, password]);
+  await writeFile(join(dir, "registry.yml"), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\nauth:\n  htpasswd:\n    realm: maculaos-test\n    path: ${join(dir, "htpasswd")}\n`);
+  const proc: ChildProcess = spawn("docker-registry", ["serve", join(dir, "registry.yml")], { stdio: "ignore" });
+  const host = `127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 401, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { host, storage, user, password, stop: async () => void proc.kill("SIGTERM") };
+}
+
+/** What to put in a test image. */
+export interface ImageSpec {
+  /** The shell script /run.sh the image runs with busybox sh. */
+  script: string;
+  arch?: string;
+  files?: Record<string, string>;
+  volumes?: string[];
+}
+
+/** Builds an image with umoci around a static busybox and pushes it with skopeo; returns its manifest digest. */
+export async function buildImage(work: string, registry: Registry, ref: string, spec: ImageSpec): Promise<string> {
+  const layout = join(work, `layout-${createHash("sha1").update(ref + (spec.arch ?? "")).digest("hex").slice(0, 8)}`);
+  const bundle = `${layout}-bundle`;
+  await run("umoci", ["init", "--layout", layout]);
+  await run("umoci", ["new", "--image", `${layout}:img`]);
+  await run("umoci", ["unpack", "--image", `${layout}:img`, bundle]);
+  const rootfs = join(bundle, "rootfs");
+  await mkdir(join(rootfs, "bin"), { recursive: true });
+  await copyFile("/bin/busybox", join(rootfs, "bin/busybox"));
+  await chmod(join(rootfs, "bin/busybox"), 0o755);
+  for (const l of ["sh", "sleep", "cat", "echo", "httpd", "ls"]) await symlink("busybox", join(rootfs, "bin", l));
+  await writeFile(join(rootfs, "run.sh"), spec.script, { mode: 0o755 });
+  for (const [p, text] of Object.entries(spec.files ?? {})) {
+    await mkdir(join(rootfs, p, ".."), { recursive: true });
+    await writeFile(join(rootfs, p), text);
+  }
+  await run("umoci", ["repack", "--image", `${layout}:img`, bundle]);
+  const config = ["config", "--image", `${layout}:img`, "--config.entrypoint", "/bin/sh", "--config.cmd", "/run.sh", "--config.env", "GREETING=from-image", "--config.workingdir", "/"];
+  if (spec.arch) config.push("--architecture", spec.arch);
+  for (const v of spec.volumes ?? []) config.push("--config.volume", v);
+  await run("umoci", config);
+  await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", `${registry.user}:${registry.password}`, `oci:${layout}:img`, `docker://${registry.host}/${ref}`]);
+  const { stdout } = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${registry.user}:${registry.password}`, `docker://${registry.host}/${ref}`]);
+  return `sha256:${createHash("sha256").update(stdout).digest("hex")}`;
+}
+
+/** Pushes an OCI image index of `entries` (digest, architecture) as `repo:tag`. */
+export async function pushIndex(registry: Registry, repo: string, tag: string, entries: Array<{ digest: string; arch: string; size: number }>): Promise<void> {
+  const index = { schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: entries.map((e) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: e.digest, size: e.size, platform: { os: "linux", architecture: e.arch } })) };
+  const res = await fetch(`http://${registry.host}/v2/${repo}/manifests/${tag}`, {
+    method: "PUT",
+    headers: { "content-type": "application/vnd.oci.image.index.v1+json", authorization: `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString("base64")}` },
+    body: JSON.stringify(index),
+  });
+  if (res.status !== 201) throw new Error(`pushing the index failed: ${res.status} ${await res.text()}`);
+}
+
+/** The size of a manifest in the registry. */
+export async function manifestSize(registry: Registry, repo: string, ref: string): Promise<number> {
+  const { stdout } = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${registry.user}:${registry.password}`, `docker://${registry.host}/${repo}:${ref}`]);
+  return Buffer.byteLength(stdout);
+}
+
+/** Builds a real OTP release of an application `hello` (version `vsn`) with Debian's Erlang and systools, erts included. */
+export async function buildOtpRelease(work: string, vsn: string): Promise<string> {
+  const app = join(work, "otp", "hello");
+  await mkdir(join(app, "ebin"), { recursive: true });
+  await writeFile(join(app, "hello.erl"), `-module(hello).\n-behaviour(application).\n-export([start/2, stop/1, loop/0]).\nstart(_, _) -> Pid = spawn_link(fun loop/0), io:format("hello from OTP ~s in realm ~s~n", ["${vsn}", os:getenv("MACULA_REALM", "none")]), {ok, Pid}.\nstop(_) -> ok.\nloop() -> receive stop -> ok after 1000 -> loop() end.\n`);
+  await writeFile(join(app, "ebin/hello.app"), `{application, hello, [{description, "test"}, {vsn, "${vsn}"}, {modules, [hello]}, {registered, []}, {applications, [kernel, stdlib]}, {mod, {hello, []}}]}.\n`);
+  await run("erlc", ["-o", join(app, "ebin"), join(app, "hello.erl")]);
+  const script = `Erts = erlang:system_info(version), Apps = [{A, V} || {A, _, V} <- application:loaded_applications(), lists:member(A, [kernel, stdlib])], ok = file:write_file("hello.rel", io_lib:format("~p.~n", [{release, {"hello", "${vsn}"}, {erts, Erts}, Apps ++ [{hello, "${vsn}"}]}])), {ok, _, _} = systools:make_script("hello", [silent, {path, ["hello/ebin"]}]), {ok, _, _} = systools:make_tar("hello", [silent, {erts, code:root_dir()}, {path, ["hello/ebin"]}]), halt().`;
+  await run("erl", ["-noshell", "-eval", script], { cwd: join(work, "otp") });
+  return join(work, "otp", "hello.tar.gz");
+}
+
+/** Builds a script release tarball: bin/<name> (rebar3-style, run with `foreground`), releases/<vsn>/<name>.rel, and maculaos.yaml. */
+export async function buildScriptRelease(work: string, name: string, vsn: string, script: string, manifest = "", files: Record<string, string> = {}): Promise<string> {
+  const dir = join(work, `rel-${name}-${vsn}`, name);
+  await mkdir(join(dir, "bin"), { recursive: true });
+  await mkdir(join(dir, "releases", vsn), { recursive: true });
+  await writeFile(join(dir, "bin", name), `#!/bin/sh\n# rebar3-style start script\n[ "$1" = foreground ] || { echo "usage: $0 foreground"; exit 2; }\n${script}\n`, { mode: 0o755 });
+  await writeFile(join(dir, "releases", vsn, `${name}.rel`), `{release, {"${name}", "${vsn}"}, {erts, "13.1.5"}, []}.\n`);
+  await writeFile(join(dir, "releases/start_erl.data"), `13.1.5 ${vsn}\n`);
+  if (manifest) await writeFile(join(dir, "maculaos.yaml"), manifest);
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(join(dir, p, ".."), { recursive: true });
+    await writeFile(join(dir, p), text);
+  }
+  const file = join(work, `${name}-${vsn}.tar.gz`);
+  await run("tar", ["-czf", file, "-C", join(work, `rel-${name}-${vsn}`), name]);
+  return file;
+}
+
+/** Stops every service supervisor of the device at `root` (cleanup after a test, whatever state it left). */
+export async function stopSupervisors(root: string): Promise<void> {
+  const dir = join(root, "run/maculaos/services");
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (!f.endsWith(".status.json")) continue;
+    const { shimPid } = JSON.parse(await readFile(join(dir, f), "utf8")) as { shimPid: number };
+    if ((await readFile(`/proc/${shimPid}/cmdline`, "utf8").catch(() => "")).startsWith("maculaos-supervisor")) process.kill(shimPid, "SIGTERM");
+  }
+}
