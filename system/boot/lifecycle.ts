@@ -33,8 +33,7 @@ export function viewBoot(state: BootState, booted: Slot): BootView {
 }
 
 /** Why this boot may not be committed, or null when the appliance is healthy: server up, database and config OK,
- * no service that should run has failed. On
- * the development device, a boot of an image marked bad fails here, as a broken system would on a node. */
+ * no service that should run has failed. On the development device, a boot of an image marked bad fails here, as a broken system would on a node. */
 async function healthProblem(sys: System, booted: Slot): Promise<string | null> {
   if (sys.kind === "development" && (await readDevImageHeader(sys.paths, booted))?.boots === false) return `the system in slot ${booted} does not start: its development image is marked bad`;
   const failed = (await sys.services.list()).filter((s) => s.desired === "running" && s.state === "failed");
