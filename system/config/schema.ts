@@ -231,7 +231,6 @@ export const configSchema = strict({
       path: text(`a URL path starting with "/" like /metrics`, /^\/\S*$/).default("/metrics"),
     }).prefault({}),
     interval: duration.default("5s"),
-    bus: text("a NATS URL like nats://127.0.0.1:4222", /^nats:\/\/[^\s/]+:\d{1,5}$/).default("nats://127.0.0.1:4222"),
   }).prefault({}),
   health: strict({ checks: z.array(healthCheck).superRefine(unique("name")).default([]) }).prefault({}),
   alerts: z.array(alert).superRefine(unique("name")).default([]),

@@ -34,7 +34,7 @@ export class Monitoring {
   ) {
     const m = sys.config.current().monitoring;
     this.sampler = new Sampler(parseDuration(m.interval), sys.paths.dataDir);
-    this.bus = new Bus(m.bus, sys.log.child("bus"));
+    this.bus = new Bus(sys.config.current().mesh.nats_url, sys.log.child("bus"));
     this.alerts = new Alerts(sys, () => this.bus, () => this.intervalMs());
     this.onEvent = (e) => {
       if (e.action.startsWith("config.")) this.reconfigure();
@@ -104,9 +104,9 @@ export class Monitoring {
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.tick(), this.intervalMs());
     this.timer.unref();
-    if (config.monitoring.bus !== this.bus.url) {
+    if (config.mesh.nats_url !== this.bus.url) {
       void this.bus.close();
-      this.bus = new Bus(config.monitoring.bus, this.sys.log.child("bus"));
+      this.bus = new Bus(config.mesh.nats_url, this.sys.log.child("bus"));
     }
     void writeFluentBit(this.sys.paths, config.logging).then(
       (change) => change && this.sys.log.info(`fluent-bit configuration ${change}`, { forward_to: config.logging.forward_to ?? null, format: config.logging.format }),

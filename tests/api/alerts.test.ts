@@ -42,7 +42,7 @@ beforeAll(async () => {
       execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m,mode=0700", "--", "tmpfs", mountpoint]);
       await writeFile(
         join(mountpoint, "config.yaml"),
-        `maculaos:\n  hostname: alert-node\n  monitoring:\n    interval: 1s\n    bus: ${nats.url}\n  alerts:\n    - name: disk_full\n      condition: disk_usage > 90%\n      topic: io.test.alerts.disk_full\n    - name: hot\n      condition: temperature > 80\n      topic: io.test.alerts.hot\n  health:\n    checks:\n      - { name: web, type: http, target: "http://127.0.0.1:1/health", interval: 1s, topic: io.test.alerts.web }\n`,
+        `maculaos:\n  hostname: alert-node\n  mesh:\n    nats_url: ${nats.url}\n  monitoring:\n    interval: 1s\n  alerts:\n    - name: disk_full\n      condition: disk_usage > 90%\n      topic: io.test.alerts.disk_full\n    - name: hot\n      condition: temperature > 80\n      topic: io.test.alerts.hot\n  health:\n    checks:\n      - { name: web, type: http, target: "http://127.0.0.1:1/health", interval: 1s, topic: io.test.alerts.web }\n`,
       );
     },
   });

@@ -6,7 +6,6 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishToBus } from "~/system/mesh/bus";
 import { completeSetup, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
@@ -114,20 +113,6 @@ describe("network status on a development device without a namespace", () => {
     expect(s.interfaces.map((i) => i.name)).toEqual(real);
     expect(s.interfaces.find((i) => i.name === "lo")?.addresses.map((a) => a.address)).toContain("127.0.0.1/8");
     expect(s.where).toMatch(/development device/);
-  });
-});
-
-describe("the local NATS bus", () => {
-  it("publishes a message a subscriber on the real nats-server receives", async () => {
-    const sub = connect(natsPort, "127.0.0.1");
-    let got = "";
-    sub.on("data", (d: Buffer) => (got += d.toString()));
-    sub.write('CONNECT {"verbose":false}\r\nSUB io.mycompany.alerts.disk_full 1\r\nPING\r\n');
-    await expect.poll(() => got).toContain("PONG");
-    await publishToBus(t.app.sys, "io.mycompany.alerts.disk_full", { alert: "disk_full", value: 93 });
-    await expect.poll(() => got).toMatch(/MSG io\.mycompany\.alerts\.disk_full 1 \d+\r\n\{"alert":"disk_full","value":93\}/);
-    sub.destroy();
-    await expect(publishToBus(t.app.sys, "bad subject", "x")).rejects.toThrow(/NATS subject/);
   });
 });
 

@@ -123,7 +123,7 @@ describe("maculaos repair", () => {
     await writeFile(join(t.root, "var/cache/maculaos/pkg/blob"), Buffer.alloc(8192));
     const r = await repair(t.app.sys, "test", { minFreeBytes: Number.MAX_SAFE_INTEGER });
     expect(r.steps.find((s) => s.step === "disk")).toMatchObject({ status: "fixed", detail: expect.stringMatching(/removed 3 rotated logs and cache entries \(16 KiB\)/) });
-    expect(await readdir(logs)).toEqual(["appliance.log"]);
+    expect(await readdir(logs)).toEqual(["appliance.log", "services"]); // the services' live logs stay
     expect(await readdir(join(t.root, "var/cache/maculaos"))).toEqual([]);
   });
 });

@@ -33,13 +33,13 @@ describe("backups page", () => {
     await page.getByText("No backup yet").waitFor();
     await page.getByText("No stored backups").waitFor();
     await page.getByRole("button", { name: "Back up now" }).click();
-    await page.getByText("Backup done").waitFor({ timeout: 30_000 });
+    await page.getByText("Backup: done").waitFor({ timeout: 30_000 });
     await page.getByText("Last good backup").waitFor();
     const row = page.getByRole("row").filter({ hasText: /maculaos-edge-node-01-.*\.tar\.gz/ });
     await expect(row.count()).resolves.toBe(1);
     await shot("backups");
     await row.getByRole("button", { name: "Verify" }).click();
-    await page.getByText(/Verification done/).waitFor({ timeout: 30_000 });
+    await page.getByText(/Verification: done/).waitFor({ timeout: 30_000 });
     await expect(page.getByText(/verified: \d+ files/).count()).resolves.toBe(1);
   });
 
@@ -49,7 +49,7 @@ describe("backups page", () => {
     await page.getByRole("button", { name: "Restore" }).first().click();
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("region", { name: /Restore maculaos-/ }).getByRole("button", { name: "Restore" }).click();
-    await page.getByText("Restore done").waitFor({ timeout: 30_000 });
+    await page.getByText("Restore: done").waitFor({ timeout: 30_000 });
     await expect(page.getByText(/restored \d+ files/).count()).resolves.toBe(1);
   });
 });

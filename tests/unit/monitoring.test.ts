@@ -111,7 +111,7 @@ describe("config", () => {
     expect(problems("maculaos:\n  health:\n    checks:\n      - {name: web, type: http, target: localhost:80}\n")).toEqual([expect.stringMatching(/^maculaos\.health\.checks\.0\.target: expected an http\(s\) URL/)]);
     expect(problems("maculaos:\n  health:\n    checks:\n      - {name: d, type: disk, target: /var, threshold: 120}\n")).toEqual([expect.stringMatching(/^maculaos\.health\.checks\.0\.threshold: expected a percentage/)]);
     expect(problems("maculaos:\n  health:\n    checks:\n      - {name: h, type: http, target: 'http://x/', action: restart}\n")).toEqual([expect.stringMatching(/^maculaos\.health\.checks\.0\.service: required for action restart/)]);
-    expect(problems("maculaos:\n  monitoring:\n    bus: localhost:4222\n")).toEqual([expect.stringMatching(/^maculaos\.monitoring\.bus: expected a NATS URL/)]);
+    expect(problems("maculaos:\n  mesh:\n    nats_url: localhost:4222\n")).toEqual([expect.stringMatching(/^maculaos\.mesh\.nats_url: expected a NATS URL/)]);
     expect(problems("maculaos:\n  health:\n    checks:\n      - {name: p, type: process, target: nginx, interval: 10s, action: alert}\n")).toEqual([]);
   });
 
