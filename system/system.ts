@@ -10,6 +10,7 @@ import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/dev
 import { devicePaths, type DevicePaths } from "./host/paths";
 import { JobRunner } from "./jobs/jobs";
 import type { Logger } from "./logging/logger";
+import { Terminals } from "./terminal/terminals";
 
 /** Everything a system function needs. */
 export interface System {
@@ -22,6 +23,8 @@ export interface System {
   events: EventLog;
   jobs: JobRunner;
   log: Logger;
+  /** Live browser terminals (login shells on pseudo-terminals). */
+  terminals: Terminals;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     events,
     jobs,
     log: opts.log,
+    terminals: new Terminals({ root: opts.root, kind, config, events, log: opts.log.child("terminal") }),
     close: () => db.$disconnect(),
   };
 }
