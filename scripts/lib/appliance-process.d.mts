@@ -18,7 +18,7 @@ export const NODE_FLAGS: string[];
 /** Resident set size of a process in MB. */
 export function rssMb(pid: number): number;
 /** Starts the built appliance in a fresh temporary root. */
-export function startAppliance(opts?: { nodeArgs?: string[]; env?: Record<string, string> }): Promise<ApplianceProcess>;
+export function startAppliance(opts?: { nodeArgs?: string[]; env?: Record<string, string>; args?: string[] }): Promise<ApplianceProcess>;
 /** A valid set of setup wizard answers. */
 export function wizardAnswers(code: string, overrides?: Record<string, unknown>): Record<string, unknown> & { code: string };
 /** Completes setup through the API; returns the admin's session cookie. */

@@ -20,11 +20,12 @@ export const NODE_FLAGS = JSON.parse(readFileSync(join(REPO, "server/node-flags.
 
 /**
  * Starts the appliance on a free loopback port; resolves once it listens, with its URL, setup code, the log lines it
- * wrote (JSON on stderr) and stop(). `nodeArgs` go to node before the script (default: NODE_FLAGS).
+ * wrote (JSON on stderr) and stop(). `nodeArgs` go to node before the script (default: NODE_FLAGS), `args` after it
+ * (e.g. --api-only).
  */
-export function startAppliance({ nodeArgs = NODE_FLAGS, env = {} } = {}) {
+export function startAppliance({ nodeArgs = NODE_FLAGS, env = {}, args = [] } = {}) {
   const root = mkdtempSync(join(tmpdir(), "maculaos-proc-"));
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO, "dist/server.mjs")], {
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO, "dist/server.mjs"), ...args], {
     cwd: REPO,
     env: { ...process.env, MACULAOS_ROOT: root, PORT: "0", HOST: "127.0.0.1", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

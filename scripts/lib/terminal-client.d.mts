@@ -16,6 +16,7 @@ export interface ConnectOptions {
   rows?: number;
   onData?: (data: Buffer) => void;
   process?: (data: Buffer) => Promise<void>;
+  keepText?: boolean;
 }
 /** One connection to one shell. */
 export class TermClient {
@@ -25,10 +26,13 @@ export class TermClient {
   start: number;
   text: string;
   exit: string | null;
+  messages: number;
   closed: Promise<{ code: number; reason: string }>;
   ack(): void;
   type(text: string): void;
   resize(cols: number, rows: number): void;
   waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
   close(): Promise<{ code: number; reason: string }>;
+  /** The underlying socket. */
+  ws: import("ws").WebSocket;
 }

@@ -19,6 +19,10 @@ export const HIGH_WATERMARK = 512 * 1024;
 export const LOW_WATERMARK = 128 * 1024;
 /** Output each shell keeps for reattaching clients (more than the high watermark plus one read, so a blip loses nothing). */
 export const SCROLLBACK_BYTES = 1024 * 1024;
+/** Output batched into one message at most (while output streams). */
+const BATCH_BYTES = 64 * 1024;
+/** How long streaming output is batched. */
+const BATCH_MS = 4;
 /** Live shells one user may have at once. */
 export const MAX_SHELLS_PER_USER = 10;
 
@@ -56,6 +60,12 @@ export class TerminalSession {
   private paused = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private ended = false;
+  /** Output read in this event-loop turn, not yet sent to the client. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private lastFlush = 0;
+  private lastFlushBytes = 0;
 
   constructor(
     readonly id: string,
@@ -68,7 +78,12 @@ export class TerminalSession {
     pty.onData((data) => {
       this.scrollback.append(data);
       if (!this.client) return;
-      this.client.output(data);
+      // A pty reads at most 4 KiB at a time. A lone read (an echo) goes out at once; while output streams, reads are
+      // batched for a few milliseconds or up to BATCH_BYTES into one message, as VS Code's terminal does.
+      this.pending.push(data);
+      this.pendingBytes += data.length;
+      if (this.pendingBytes >= BATCH_BYTES) this.flush();
+      else if (!this.flushTimer) this.flushTimer = this.streaming() ? setTimeout(() => this.flush(), BATCH_MS) : setImmediate(() => this.flush());
       this.throttle();
     });
     pty.onExit(({ exitCode, signal }) => this.finish(signal ? `the shell was ended by signal ${signal}` : `the shell exited with code ${exitCode}`, true));
@@ -95,6 +110,7 @@ export class TerminalSession {
   attach(client: TerminalClient, from: number, size: { cols: number; rows: number }): { offset: number; replay: Buffer } {
     if (this.ended) throw new AppError("NOT_FOUND", `terminal ${this.id} has ended`);
     const previous = this.client;
+    this.dropPending();
     this.client = client;
     previous?.end("this terminal was opened in another window", false);
     this.stopIdle();
@@ -109,6 +125,7 @@ export class TerminalSession {
   detach(client: TerminalClient): void {
     if (this.client !== client) return;
     this.client = null;
+    this.dropPending();
     this.setPaused(false);
     this.startIdle();
   }
@@ -143,6 +160,32 @@ export class TerminalSession {
     return { id: this.id, owner: this.owner.name, shell: this.shell, pid: this.pid, attached: this.attached, createdAt: this.createdAt };
   }
 
+  private flush(): void {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer as NodeJS.Timeout);
+      clearImmediate(this.flushTimer as NodeJS.Immediate);
+    }
+    this.flushTimer = null;
+    const bytes = this.pendingBytes;
+    const chunks = this.dropPending();
+    if (!chunks.length) return;
+    this.lastFlush = performance.now();
+    this.lastFlushBytes = bytes;
+    this.client?.output(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  }
+
+  /** True while output streams: the last message, a moment ago, held about a full pty read (an echo is a few bytes). */
+  private streaming(): boolean {
+    return this.lastFlushBytes >= 2048 && performance.now() - this.lastFlush < BATCH_MS;
+  }
+
+  private dropPending(): Buffer[] {
+    const chunks = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return chunks;
+  }
+
   private throttle(): void {
     const pending = this.unacknowledged;
     if (!this.paused && pending > HIGH_WATERMARK) this.setPaused(true);
@@ -171,6 +214,7 @@ export class TerminalSession {
     if (this.ended) return;
     this.ended = true;
     this.stopIdle();
+    this.flush();
     const client = this.client;
     this.client = null;
     client?.end(why, exited);
