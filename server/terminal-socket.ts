@@ -5,7 +5,8 @@
 // already shown), `cols`, `rows`. Server to client: a text frame {"type":"hello","id","offset"} first, then binary
 // frames of output continuing from `offset`; {"type":"exit","reason"} before the close when the shell ended. Client to
 // server: binary frames are keystrokes and pastes; text frames are {"type":"resize","cols","rows"} and
-// {"type":"ack","offset"} (output processed up to that offset, for flow control).
+// {"type":"ack","offset"} (output processed up to that offset, for flow control) and {"type":"close"} (end the shell;
+// closing the socket only detaches it).
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
@@ -52,6 +53,7 @@ function bridge(sys: System, ws: WebSocket, session: TerminalSession, from: numb
     }
     if (msg.type === "ack") session.ack(client, Number(msg.offset));
     else if (msg.type === "resize") session.resize(Number(msg.cols), Number(msg.rows));
+    else if (msg.type === "close") session.close("closed by its user");
   });
   ws.on("close", () => session.detach(client));
   if (ws.readyState !== ws.OPEN) session.detach(client);
