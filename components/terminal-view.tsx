@@ -45,6 +45,7 @@ export function TerminalView({
   shellId,
   visible,
   label,
+  screenReader,
   onShellId,
   onTitle,
   onState,
@@ -53,6 +54,8 @@ export function TerminalView({
   shellId: string | null;
   visible: boolean;
   label: string;
+  /** xterm's screen reader mode: the screen is mirrored as text rows for assistive technology. */
+  screenReader: boolean;
   onShellId: (id: string) => void;
   onTitle: (title: string) => void;
   onState: (state: ConnectionState) => void;
@@ -67,6 +70,7 @@ export function TerminalView({
   events.current = { onShellId, onTitle, onState };
   const initialId = useRef(shellId);
   const initialLabel = useRef(label);
+  const initialScreenReader = useRef(screenReader);
 
   useImperativeHandle(ref, () => ({
     focus: () => term.current?.focus(),
@@ -99,7 +103,7 @@ export function TerminalView({
         fontSize: 14,
         scrollback: 10_000,
         theme: THEME,
-        allowProposedApi: false,
+        screenReaderMode: initialScreenReader.current,
       });
       term.current = t;
       const fit = new FitAddon();
@@ -161,6 +165,10 @@ export function TerminalView({
       conn.current = null;
     };
   }, []);
+
+  useEffect(() => {
+    if (term.current) term.current.options.screenReaderMode = screenReader;
+  }, [screenReader]);
 
   useEffect(() => {
     if (!visible) return;

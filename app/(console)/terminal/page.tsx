@@ -18,6 +18,7 @@ import { useMe } from "~/components/use-me";
 type Tab = { key: string; shellId: string | null; title: string; state: ConnectionState };
 
 const STORAGE_KEY = "maculaos.terminal.tabs";
+const SCREEN_READER_KEY = "maculaos.terminal.screen-reader";
 let nextKey = 0;
 const newTab = (shellId: string | null = null, title = ""): Tab => ({ key: `t${++nextKey}`, shellId, title, state: { kind: "connecting" } });
 
@@ -48,10 +49,12 @@ export default function TerminalPage() {
   const [tabs, setTabs] = useState<Tab[] | null>(null);
   const [active, setActive] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
+  const [screenReader, setScreenReader] = useState(false);
   const handles = useRef(new Map<string, TerminalHandle>());
   const tabButtons = useRef(new Map<string, HTMLButtonElement>());
 
   useEffect(() => {
+    setScreenReader(localStorage.getItem(SCREEN_READER_KEY) === "1");
     const { tabs: restored, active: i } = loadTabs();
     setTabs(restored);
     setActive((restored[i] ?? restored[0])!.key);
@@ -102,6 +105,11 @@ export default function TerminalPage() {
     tabButtons.current.get(tab.key)?.focus();
   };
 
+  const toggleScreenReader = () => {
+    localStorage.setItem(SCREEN_READER_KEY, screenReader ? "0" : "1");
+    setScreenReader(!screenReader);
+  };
+
   const copy = async () => {
     const ok = await handles.current.get(active)?.copy();
     setNotice(ok ? "Copied the selection." : "Select text in the terminal first.");
@@ -150,6 +158,9 @@ export default function TerminalPage() {
             </Button>
             <Button variant="secondary" size="sm" onClick={() => void paste()} title="Paste (Ctrl+Shift+V)" disabled={!current}>
               Paste
+            </Button>
+            <Button variant="secondary" size="sm" onClick={toggleScreenReader} aria-pressed={screenReader} title="Mirror the screen as text for screen readers">
+              Screen reader
             </Button>
             <Button size="sm" onClick={add}>
               <Icon name="terminal" className="size-4" />
@@ -214,6 +225,7 @@ export default function TerminalPage() {
               shellId={t.shellId}
               visible={t.key === active}
               label={`${label(t, i)} input`}
+              screenReader={screenReader}
               onShellId={(id) => update(t.key, { shellId: id })}
               onTitle={(title) => update(t.key, { title: title.slice(0, 60) })}
               onState={(state) => update(t.key, { state })}

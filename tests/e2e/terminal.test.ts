@@ -1,0 +1,106 @@
+// The Terminal page in headless chromium against real shells: typing, resizing the viewport, a reload that comes back
+// to the same live shell, and two independent tabs. Fails on any unexpected browser console error or server error log.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
+import { startE2E, watchedContext, type WatchedContext } from "./browser";
+
+let app: ApplianceProcess;
+let browser: Browser;
+let admin: WatchedContext;
+
+/** The visible panel's terminal screen, one string per row, as xterm's screen reader mode mirrors it. */
+async function screen(page: Page): Promise<string[]> {
+  const rows = await page.locator("[role=tabpanel]:not([hidden]) .xterm-accessibility-tree > div").allTextContents();
+  return rows.map((r) => r.replace(/\u00a0/g, " "));
+}
+
+/** Types a command line into the visible terminal and presses Enter. */
+async function typeLine(page: Page, line: string): Promise<void> {
+  await page.locator("[role=tabpanel]:not([hidden]) .xterm-helper-textarea").focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press("Enter");
+}
+
+/** Waits until a row of the visible terminal is exactly `text` (trailing blanks ignored). */
+async function seeRow(page: Page, text: string | RegExp): Promise<void> {
+  const matches = (row: string) => (typeof text === "string" ? row.trimEnd() === text : text.test(row.trimEnd()));
+  await expect.poll(async () => (await screen(page)).some(matches), { timeout: 10_000 }).toBe(true);
+}
+
+async function connected(page: Page): Promise<void> {
+  await expect.poll(() => page.getByTestId("terminal-state").textContent(), { timeout: 15_000 }).toBe("Connected");
+}
+
+beforeAll(async () => {
+  ({ app, browser } = await startE2E());
+  const cookie = await completeSetupApi(app.url, app.code);
+  const [name, value] = cookie.split("=") as [string, string];
+  admin = await watchedContext(browser);
+  await admin.context.addCookies([{ name, value, url: app.url, httpOnly: true, sameSite: "Strict" }]);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  const errors = app?.errorLogs() ?? [];
+  await app?.stop();
+  expect(errors).toEqual([]);
+});
+
+describe("terminal page", () => {
+  it("opens a shell that answers what is typed", async () => {
+    const { page } = admin;
+    await page.goto(`${app.url}/terminal`);
+    await connected(page);
+    await page.getByRole("button", { name: "Screen reader" }).click();
+    expect(await page.getByRole("button", { name: "Screen reader" }).getAttribute("aria-pressed")).toBe("true");
+    expect(await page.locator("[data-testid=terminal]").first().getAttribute("data-renderer")).toMatch(/^(webgl|dom)$/);
+    await typeLine(page, "echo $((6*7))");
+    await seeRow(page, "42");
+  });
+
+  it("tells the shell the new size when the viewport changes", async () => {
+    const { page } = admin;
+    for (const size of [{ width: 1000, height: 640 }, { width: 1400, height: 900 }]) {
+      await page.setViewportSize(size);
+      await page.waitForTimeout(300);
+      const rows = (await screen(page)).length;
+      await typeLine(page, "clear; stty size; printf '%*s\\n' $(tput cols) '' | tr ' ' '#'");
+      await seeRow(page, new RegExp(`^${rows} \\d+$`));
+      const [, cols] = (await screen(page)).find((r) => /^\d+ \d+$/.test(r.trimEnd()))!.trimEnd().split(" ");
+      // A row of exactly `cols` #s fills one screen row: the shell's width is the terminal's.
+      expect((await screen(page)).filter((r) => /^#+$/.test(r.trimEnd())).map((r) => r.trimEnd().length)).toEqual([Number(cols)]);
+    }
+  });
+
+  it("comes back to the same live shell after a reload", async () => {
+    const { page } = admin;
+    await typeLine(page, "MARK=kept-$((20+22)); echo before-reload");
+    await seeRow(page, "before-reload");
+    await page.reload();
+    await connected(page);
+    await seeRow(page, "before-reload");
+    await typeLine(page, "echo mark=$MARK");
+    await seeRow(page, "mark=kept-42");
+  });
+
+  it("keeps two tabs independent", async () => {
+    const { page } = admin;
+    await typeLine(page, "echo first-pid=$$");
+    await seeRow(page, /^first-pid=\d+$/);
+    const firstPid = (await screen(page)).find((r) => r.startsWith("first-pid="))!.trimEnd();
+    await page.getByRole("button", { name: "New tab", exact: true }).first().click();
+    await expect.poll(() => page.getByRole("tab").count()).toBe(2);
+    await connected(page);
+    await typeLine(page, "echo second-mark=[$MARK] second-pid=$$");
+    await seeRow(page, /^second-mark=\[\] second-pid=\d+$/);
+    expect((await screen(page)).find((r) => r.startsWith("second-mark"))).not.toContain(firstPid.split("=")[1]);
+    await page.getByRole("tab", { name: /Shell 1|root|@/ }).first().click();
+    await typeLine(page, "echo back-in-first=$MARK");
+    await seeRow(page, "back-in-first=kept-42");
+  });
+
+  it("logged no unexpected browser console errors", () => {
+    expect(admin.unexpectedErrors()).toEqual([]);
+  });
+});
