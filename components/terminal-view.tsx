@@ -71,6 +71,8 @@ export function TerminalView({
   const initialId = useRef(shellId);
   const initialLabel = useRef(label);
   const initialScreenReader = useRef(screenReader);
+  const visibleRef = useRef(visible);
+  visibleRef.current = visible;
 
   useImperativeHandle(ref, () => ({
     focus: () => term.current?.focus(),
@@ -128,6 +130,7 @@ export function TerminalView({
       };
       fitRef.current = refit;
       refit();
+      if (visibleRef.current) t.focus();
 
       // Ctrl+Shift+C copies the selection; Ctrl+Shift+V is left to the browser, whose paste event xterm turns into
       // a (bracketed) paste. Plain Ctrl+C stays the interrupt.

@@ -1,7 +1,7 @@
 "use client";
 // Terminal: the node's login shell in the browser, several at once as tabs. The open shells are remembered for this
 // browser tab, so a reload or a dropped connection reattaches to the same live shells with their recent output.
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { Badge, type BadgeTone } from "~/components/badge";
 import { Button } from "~/components/button";
 import { cx } from "~/components/cx";
@@ -240,10 +240,16 @@ export default function TerminalPage() {
 /** What to do when the active shell is not simply connected. */
 function StateNotice({ tab, onReconnect, onClose }: { tab: Tab; onReconnect: () => void; onClose: () => void }) {
   const s = tab.state;
+  const row = (text: string, action: ReactNode) => (
+    <div className="flex items-center justify-between gap-3">
+      <span>{text}</span>
+      {action}
+    </div>
+  );
   if (s.kind === "taken-over")
     return (
-      <Notice tone="info" className="my-2 flex items-center justify-between gap-3">
-        This shell is open in another window. <Button size="sm" variant="secondary" onClick={onReconnect}>Use it here</Button>
+      <Notice tone="info" className="my-2">
+        {row("This shell is open in another window.", <Button size="sm" variant="secondary" onClick={onReconnect}>Use it here</Button>)}
       </Notice>
     );
   if (s.kind === "reconnecting")
@@ -254,9 +260,8 @@ function StateNotice({ tab, onReconnect, onClose }: { tab: Tab; onReconnect: () 
     );
   if (s.kind === "exited" || s.kind === "ended" || s.kind === "refused")
     return (
-      <Notice tone={s.kind === "refused" ? "danger" : "info"} role="status" className="my-2 flex items-center justify-between gap-3">
-        <span>{s.kind === "refused" ? `The terminal could not be opened: ${s.reason}.` : `This shell has ended: ${s.reason}.`}</span>
-        <Button size="sm" variant="secondary" onClick={onClose}>Close tab</Button>
+      <Notice tone={s.kind === "refused" ? "danger" : "info"} role="status" className="my-2">
+        {row(s.kind === "refused" ? `The terminal could not be opened: ${s.reason}` : `This shell has ended: ${s.reason}.`, <Button size="sm" variant="secondary" onClick={onClose}>Close tab</Button>)}
       </Notice>
     );
   return null;
