@@ -1,5 +1,5 @@
 // The Terminal page in headless chromium against real shells: typing, resizing the viewport, a reload that comes back
-// to the same live shell, and two independent tabs. Fails on any unexpected browser console error or server error log.
+// to the same live shell, two independent tabs, and a multi-line paste. Fails on any unexpected browser console error or server error log.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
@@ -98,6 +98,18 @@ describe("terminal page", () => {
     await page.getByRole("tab", { name: /Shell 1|root|@/ }).first().click();
     await typeLine(page, "echo back-in-first=$MARK");
     await seeRow(page, "back-in-first=kept-42");
+  });
+
+  it("pastes several lines as one bracketed paste that runs only on Enter", async () => {
+    const { page } = admin;
+    await admin.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
+    await page.evaluate(() => navigator.clipboard.writeText("echo pasted-one\necho pasted-two"));
+    await page.getByRole("button", { name: "Paste", exact: true }).click();
+    await page.waitForTimeout(500);
+    expect((await screen(page)).map((r) => r.trimEnd())).not.toContain("pasted-one");
+    await page.keyboard.press("Enter");
+    await seeRow(page, "pasted-one");
+    await seeRow(page, "pasted-two");
   });
 
   it("logged no unexpected browser console errors", () => {
