@@ -15,7 +15,7 @@ export type ConnectionState =
 /** Output parsed between acknowledgements. */
 const ACK_STEP = 64 * 1024;
 /** Close codes of server/terminal-socket.ts. */
-const CLOSE = { exited: 4000, takenOver: 4001, notFound: 4404, refused: 4409, failed: 4500 };
+const CLOSE = { exited: 4000, takenOver: 4001, signedOut: 4401, notFound: 4404, refused: 4409, failed: 4500 };
 
 /** What a connection calls back. */
 export interface ConnectionEvents {
@@ -151,7 +151,7 @@ export class TerminalConnection {
       this.stopped = true;
       return this.on.state({ kind: "ended", reason: reason || "this shell has ended" });
     }
-    if (code === CLOSE.refused || code === CLOSE.failed) {
+    if (code === CLOSE.refused || code === CLOSE.failed || code === CLOSE.signedOut) {
       this.stopped = true;
       return this.on.state({ kind: "refused", reason: reason || "the terminal could not be opened" });
     }

@@ -18,8 +18,11 @@ import { expectedOrigin, principalFromCookie } from "./trpc";
 /** The path of the terminal WebSocket. */
 export const TERMINAL_PATH = "/api/terminal";
 
-/** Close codes the browser acts on: the shell exited, another window took it over, it has ended or cannot open. */
-export const CLOSE = { exited: 4000, takenOver: 4001, notFound: 4404, refused: 4409, failed: 4500 } as const;
+/** Close codes the browser acts on: the shell exited, another window took it over, the session ended, the shell has
+ * ended or cannot open. */
+export const CLOSE = { exited: 4000, takenOver: 4001, signedOut: 4401, notFound: 4404, refused: 4409, failed: 4500 } as const;
+/** Events after which every open terminal's session is checked again (a sign-out or a removed user ends the socket). */
+const SESSION_CHANGES = /^(auth\.logout|auth\.password|user\.remove)$/;
 
 const PING_MS = 30_000;
 const MAX_MESSAGE = 1024 * 1024;
@@ -65,6 +68,17 @@ export function terminalSockets(sys: System): { upgrade(req: IncomingMessage, so
   const log = sys.log.child("terminal");
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE, perMessageDeflate: false });
   const alive = new WeakSet<WebSocket>();
+  const requests = new Map<WebSocket, IncomingMessage>();
+  const recheck = (e: { action: string }) => {
+    if (!SESSION_CHANGES.test(e.action)) return;
+    for (const [ws, req] of requests) {
+      principalFromCookie(sys, req).then(
+        (p) => p?.role === "admin" || ws.close(CLOSE.signedOut, "signed out: sign in again to reattach"),
+        (error: unknown) => log.error("a terminal's session could not be checked", { error }),
+      );
+    }
+  };
+  sys.events.on("event", recheck);
   const ping = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.has(ws)) ws.terminate();
@@ -94,6 +108,8 @@ export function terminalSockets(sys: System): { upgrade(req: IncomingMessage, so
     const from = num(url.searchParams.get("from"), 0);
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws);
+      requests.set(ws, req);
+      ws.on("close", () => requests.delete(ws));
       ws.on("pong", () => alive.add(ws));
       ws.on("error", (error) => log.warn("terminal socket error", { error: error.message }));
       (async () => bridge(sys, ws, id ? sys.terminals.get(principal, id) : await sys.terminals.open(principal, size), from, size))().catch((error: unknown) => {
@@ -122,6 +138,7 @@ export function terminalSockets(sys: System): { upgrade(req: IncomingMessage, so
     },
     async close() {
       clearInterval(ping);
+      sys.events.off("event", recheck);
       for (const ws of wss.clients) ws.terminate();
       await sys.terminals.closeAll();
       await new Promise((r) => wss.close(r));

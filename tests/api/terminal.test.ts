@@ -184,6 +184,18 @@ describe("terminal shells", () => {
     await t.app.sys.config.set([{ key: "terminal.idle_timeout", value: "15m" }]);
   });
 
+  it("ends the socket when its session signs out, and the shell waits detached", async () => {
+    const cookie = await login("admin2", "admin2 password 1");
+    const c = await TermClient.connect(t.url, { cookie });
+    open.push(c);
+    await run(c, "true");
+    const client = new WebClient(t.url);
+    client.cookie = cookie;
+    expect((await client.mutate("auth.logout")).status).toBe(200);
+    expect((await c.closed).code).toBe(4401);
+    await expect.poll(() => t.app.sys.terminals.list({ kind: "user", name: "admin2", role: "admin" }).map((s) => [s.id, s.attached])).toEqual([[c.id, false]]);
+  });
+
   it("never logs keystrokes", async () => {
     const c = await term();
     const secret = "hunter2-not-in-any-log";
