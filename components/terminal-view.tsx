@@ -5,12 +5,13 @@
 import "@xterm/xterm/css/xterm.css";
 import type { Terminal } from "@xterm/xterm";
 import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
+import { copyText } from "./copy-button";
 import { TerminalConnection, type ConnectionState } from "./terminal-connection";
 
 /** What the page can do with a terminal. */
 export interface TerminalHandle {
   focus(): void;
-  /** Copies the selection; false when nothing is selected. */
+  /** Copies the selection; false when nothing is selected or the browser refused. */
   copy(): Promise<boolean>;
   /** Pastes text as typed input (bracketed when the shell enabled bracketed paste). */
   paste(text: string): void;
@@ -25,20 +26,6 @@ const THEME = {
   cursor: "#a5b4fc",
   selectionBackground: "#4f46e566",
 };
-
-/** Copies `text` to the clipboard, falling back to a hidden textarea where the Clipboard API is missing (plain http). */
-async function writeClipboard(text: string): Promise<void> {
-  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-  const area = document.createElement("textarea");
-  area.value = text;
-  area.setAttribute("readonly", "");
-  area.style.position = "fixed";
-  area.style.opacity = "0";
-  document.body.append(area);
-  area.select();
-  document.execCommand("copy");
-  area.remove();
-}
 
 /** A live terminal bound to shell `shellId` (null opens a new shell). */
 export function TerminalView({
@@ -78,9 +65,7 @@ export function TerminalView({
     focus: () => term.current?.focus(),
     copy: async () => {
       const text = term.current?.getSelection() ?? "";
-      if (!text) return false;
-      await writeClipboard(text);
-      return true;
+      return text ? copyText(text) : false;
     },
     paste: (text) => term.current?.paste(text),
     reconnect: () => conn.current?.reconnect(),
@@ -138,7 +123,7 @@ export function TerminalView({
         if (e.type !== "keydown" || !e.ctrlKey || !e.shiftKey) return true;
         if (e.code === "KeyC") {
           const text = t.getSelection();
-          if (text) void writeClipboard(text);
+          if (text) void copyText(text);
           return false;
         }
         return e.code !== "KeyV";

@@ -40,3 +40,11 @@ export async function watchedContext(browser: Browser, viewport = { width: 1280,
   page.on("pageerror", (e) => w.consoleErrors.push(`pageerror: ${e.message}`));
   return w;
 }
+
+/** Closes chromium and stops the appliance; returns the server's unexpected error log lines. */
+export async function stopE2E(app: ApplianceProcess | undefined, browser: Browser | undefined): Promise<string[]> {
+  await browser?.close();
+  const errors = app?.errorLogs() ?? [];
+  await app?.stop();
+  return errors;
+}

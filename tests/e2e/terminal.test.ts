@@ -3,7 +3,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
-import { startE2E, watchedContext, type WatchedContext } from "./browser";
+import { startE2E, stopE2E, watchedContext, type WatchedContext } from "./browser";
 
 let app: ApplianceProcess;
 let browser: Browser;
@@ -41,10 +41,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  const errors = app?.errorLogs() ?? [];
-  await app?.stop();
-  expect(errors).toEqual([]);
+  expect(await stopE2E(app, browser)).toEqual([]);
 });
 
 describe("terminal page", () => {
