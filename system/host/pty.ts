@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { spawn, type IPty } from "node-pty";
+import type { IPty } from "node-pty";
 import { AppError } from "../errors";
 import type { DeviceKind } from "./device";
 import { readTextIfExists } from "./files";
@@ -46,8 +46,10 @@ export async function loginShell(root: string, kind: DeviceKind, shell: string |
   return who;
 }
 
-/** Starts `who`'s shell as a login shell (`-l`) on a new pseudo-terminal of `cols` x `rows`. */
-export function spawnPty(who: LoginShell, cols: number, rows: number): Pty {
+/** Starts `who`'s shell as a login shell (`-l`) on a new pseudo-terminal of `cols` x `rows`. node-pty's native addon
+ * is loaded on the first terminal, not at start (an appliance that never opens one does not pay for it). */
+export async function spawnPty(who: LoginShell, cols: number, rows: number): Promise<Pty> {
+  const { spawn } = await import("node-pty");
   const env = { PATH, HOME: who.home, USER: who.user, LOGNAME: who.user, SHELL: who.shell, TERM: "xterm-256color", COLORTERM: "truecolor", LANG: "C.UTF-8" };
   const cwd = existsSync(who.home) ? who.home : "/";
   let pty: IPty;

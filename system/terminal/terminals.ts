@@ -239,7 +239,7 @@ export class Terminals {
     const config = this.o.config.current().terminal;
     const who = await loginShell(this.o.root, this.o.kind, config.shell);
     const { cols, rows } = clampSize(size.cols, size.rows);
-    const pty = spawnPty(who, cols, rows);
+    const pty = await spawnPty(who, cols, rows);
     const id = randomBytes(9).toString("base64url");
     const session = new TerminalSession(id, owner, who.shell, pty, durationMs(config.idle_timeout) ?? 15 * 60_000, (s, why) => this.ended(s, why));
     this.sessions.set(id, session);
