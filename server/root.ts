@@ -4,6 +4,7 @@ import { configRouter } from "./routers/config";
 import { eventsRouter, jobsRouter } from "./routers/events";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
+import { terminalRouter } from "./routers/terminal";
 import { updatesRouter } from "./routers/updates";
 import { router } from "./trpc";
 
@@ -19,6 +20,7 @@ export const appRouter = router({
   events: eventsRouter,
   jobs: jobsRouter,
   updates: updatesRouter,
+  terminal: terminalRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

@@ -196,6 +196,18 @@ describe("terminal shells", () => {
     await expect.poll(() => t.app.sys.terminals.list({ kind: "user", name: "admin2", role: "admin" }).map((s) => [s.id, s.attached])).toEqual([[c.id, false]]);
   });
 
+  it("lists the caller's own shells, attached or not, over the API (admins only)", async () => {
+    const c = await term();
+    const mine = await admin.query<{ shells: { id: string; attached: boolean; owner: string }[] }>("terminal.list");
+    expect(mine.status).toBe(200);
+    expect(mine.body.result?.data.shells.find((s) => s.id === c.id)).toMatchObject({ attached: true, owner: "admin" });
+    await c.close();
+    await expect.poll(async () => (await admin.query<{ shells: { id: string; attached: boolean }[] }>("terminal.list")).body.result?.data.shells.find((s) => s.id === c.id)?.attached).toBe(false);
+    const other = new WebClient(t.url);
+    other.cookie = await login("admin2", "admin2 password 1");
+    expect((await other.query<{ shells: { id: string }[] }>("terminal.list")).body.result?.data.shells.map((s) => s.id)).not.toContain(c.id);
+  });
+
   it("never logs keystrokes", async () => {
     const c = await term();
     const secret = "hunter2-not-in-any-log";

@@ -1,5 +1,5 @@
 // The Terminal page in headless chromium against real shells: typing, resizing the viewport, a reload that comes back
-// to the same live shell, two independent tabs, and a multi-line paste. Fails on any unexpected browser console error or server error log.
+// to the same live shell, two independent tabs, a multi-line paste, and reattaching the shells of a closed window. Fails on any unexpected browser console error or server error log.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
@@ -107,6 +107,24 @@ describe("terminal page", () => {
     await page.keyboard.press("Enter");
     await seeRow(page, "pasted-one");
     await seeRow(page, "pasted-two");
+  });
+
+  it("offers the shells of a closed window for reattaching", async () => {
+    await admin.page.close();
+    const other = await watchedContext(browser);
+    await other.context.addCookies(await admin.context.cookies());
+    const { page } = other;
+    await page.goto(`${app.url}/terminal`);
+    await connected(page);
+    await expect.poll(() => page.locator("#detached-shells").textContent(), { timeout: 20_000 }).toMatch(/2 shells are still running detached/);
+    await page.getByRole("button", { name: "Reattach" }).click();
+    await expect.poll(() => page.getByRole("tab").count()).toBe(3);
+    await page.getByRole("button", { name: "Screen reader" }).click();
+    await page.getByRole("tab").nth(1).click();
+    await connected(page);
+    await typeLine(page, "echo again=$MARK");
+    await seeRow(page, "again=kept-42");
+    expect(other.unexpectedErrors()).toEqual([]);
   });
 
   it("logged no unexpected browser console errors", () => {

@@ -1,6 +1,7 @@
 "use client";
 // Terminal: the node's login shell in the browser, several at once as tabs. The open shells are remembered for this
 // browser tab, so a reload or a dropped connection reattaches to the same live shells with their recent output.
+import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { Badge, type BadgeTone } from "~/components/badge";
 import { Button } from "~/components/button";
@@ -12,6 +13,7 @@ import { PageHeader } from "~/components/page-header";
 import { Skeleton } from "~/components/skeleton";
 import type { ConnectionState } from "~/components/terminal-connection";
 import { TerminalView, type TerminalHandle } from "~/components/terminal-view";
+import { useTRPC } from "~/components/trpc";
 import { useMe } from "~/components/use-me";
 
 /** One tab: a local key, the shell it shows (null until the server names it), its title and connection state. */
@@ -46,6 +48,9 @@ function loadTabs(): { tabs: Tab[]; active: number } {
 /** The terminal page. */
 export default function TerminalPage() {
   const { isAdmin, isPending } = useMe();
+  const trpc = useTRPC();
+  // Shells left detached by a closed window, offered for reattaching.
+  const shells = useQuery(trpc.terminal.list.queryOptions(undefined, { enabled: isAdmin, refetchInterval: 15_000 }));
   const [tabs, setTabs] = useState<Tab[] | null>(null);
   const [active, setActive] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
@@ -143,6 +148,12 @@ export default function TerminalPage() {
   }
 
   const current = tabs.find((t) => t.key === active);
+  const detached = (shells.data?.shells ?? []).filter((s) => !s.attached && !tabs.some((t) => t.shellId === s.id));
+  const reattach = () => {
+    const added = detached.map((s) => newTab(s.id));
+    setTabs([...tabs, ...added]);
+    if (added[0]) setActive(added[0].key);
+  };
   const label = (t: Tab, i: number) => t.title || `Shell ${i + 1}`;
 
   return (
@@ -211,6 +222,16 @@ export default function TerminalPage() {
           </Badge>
         )}
       </div>
+      {detached.length > 0 && (
+        <Notice tone="info" className="mt-2" id="detached-shells">
+          {row(
+            `${detached.length === 1 ? "1 shell is" : `${detached.length} shells are`} still running detached from a closed window.`,
+            <Button size="sm" variant="secondary" onClick={reattach}>
+              Reattach
+            </Button>,
+          )}
+        </Notice>
+      )}
       {current && <StateNotice tab={current} onReconnect={() => handles.current.get(current.key)?.reconnect()} onClose={() => close(current.key)} />}
       <div className="relative min-h-0 flex-1 rounded-b-md bg-zinc-900 p-2">
         {tabs.length === 0 && (
@@ -237,15 +258,17 @@ export default function TerminalPage() {
   );
 }
 
+/** A notice's text with its action on the right. */
+const row = (text: string, action: ReactNode) => (
+  <div className="flex items-center justify-between gap-3">
+    <span>{text}</span>
+    {action}
+  </div>
+);
+
 /** What to do when the active shell is not simply connected. */
 function StateNotice({ tab, onReconnect, onClose }: { tab: Tab; onReconnect: () => void; onClose: () => void }) {
   const s = tab.state;
-  const row = (text: string, action: ReactNode) => (
-    <div className="flex items-center justify-between gap-3">
-      <span>{text}</span>
-      {action}
-    </div>
-  );
   if (s.kind === "taken-over")
     return (
       <Notice tone="info" className="my-2">
