@@ -16,11 +16,11 @@ import type { TerminalClient, TerminalSession } from "~/system/terminal/terminal
 import { expectedOrigin, principalFromCookie } from "./trpc";
 
 /** The path of the terminal WebSocket. */
-export const TERMINAL_PATH = "/api/terminal";
+const TERMINAL_PATH = "/api/terminal";
 
 /** Close codes the browser acts on: the shell exited, another window took it over, the session ended, the shell has
  * ended or cannot open. */
-export const CLOSE = { exited: 4000, takenOver: 4001, signedOut: 4401, notFound: 4404, refused: 4409, failed: 4500 } as const;
+const CLOSE = { exited: 4000, takenOver: 4001, signedOut: 4401, notFound: 4404, refused: 4409, failed: 4500 } as const;
 /** Events after which every open terminal's session is checked again (a sign-out or a removed user ends the socket). */
 const SESSION_CHANGES = /^(auth\.logout|auth\.password|user\.remove)$/;
 
