@@ -1,5 +1,7 @@
 // The Terminal page in headless chromium against real shells: typing, resizing the viewport, a reload that comes back
-// to the same live shell, two independent tabs, a multi-line paste, and reattaching the shells of a closed window. Fails on any unexpected browser console error or server error log.
+// to the same live shell, two independent tabs, a multi-line paste, reattaching the shells of a closed window, and a
+// network blip (a TCP proxy whose connections the test cuts) that loses and repeats nothing. Fails on any unexpected browser console error or server error log.
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSetupApi, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
@@ -125,6 +127,45 @@ describe("terminal page", () => {
     await typeLine(page, "echo again=$MARK");
     await seeRow(page, "again=kept-42");
     expect(other.unexpectedErrors()).toEqual([]);
+  });
+
+  it("reattaches after a network blip, losing and repeating no output", async () => {
+    // A loopback TCP proxy in front of the appliance whose connections the test cuts.
+    const target = new URL(app.url);
+    const links = new Set<Socket>();
+    const proxy = createServer((down) => {
+      const up = connect(Number(target.port), target.hostname);
+      for (const [a, b] of [[down, up], [up, down]] as const) {
+        links.add(a);
+        a.on("error", () => b.destroy());
+        a.on("close", () => (links.delete(a), b.destroy()));
+        a.pipe(b);
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const blip = await watchedContext(browser);
+    blip.allow.push(/WebSocket connection to .* failed/);
+    await blip.context.addCookies((await admin.context.cookies()).map((c) => ({ ...c, domain: undefined, path: undefined, url: base })));
+    const { page } = blip;
+    try {
+      await page.goto(`${base}/terminal`);
+      await connected(page);
+      await page.getByRole("button", { name: "Screen reader" }).click();
+      await typeLine(page, "for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.5; done");
+      await seeRow(page, "tick-2");
+      for (const s of links) s.destroy();
+      await expect.poll(() => page.getByTestId("terminal-state").textContent()).toBe("Reconnecting");
+      await connected(page);
+      await seeRow(page, "tick-6");
+      const ticks = (await screen(page)).map((r) => r.trimEnd()).filter((r) => /^tick-\d$/.test(r));
+      expect(ticks).toEqual(["tick-1", "tick-2", "tick-3", "tick-4", "tick-5", "tick-6"]);
+      expect(blip.unexpectedErrors()).toEqual([]);
+    } finally {
+      await blip.context.close();
+      for (const s of links) s.destroy();
+      proxy.close();
+    }
   });
 
   it("logged no unexpected browser console errors", () => {
