@@ -18,8 +18,8 @@ import { expectedOrigin, principalFromCookie } from "./trpc";
 /** The path of the terminal WebSocket. */
 const TERMINAL_PATH = "/api/terminal";
 
-/** Close codes the browser acts on: the shell exited, another window took it over, the session ended, the shell has
- * ended or cannot open. */
+/** Close codes the browser acts on: the shell ended (exited, closed or idle; an exit message says why), another
+ * window took it over, the session ended, there is no such shell, or it cannot open. */
 const CLOSE = { exited: 4000, takenOver: 4001, signedOut: 4401, notFound: 4404, refused: 4409, failed: 4500 } as const;
 /** Events after which every open terminal's session is checked again (a sign-out or a removed user ends the socket). */
 const SESSION_CHANGES = /^(auth\.logout|auth\.password|user\.remove)$/;
@@ -37,9 +37,9 @@ const num = (v: string | null, dflt: number) => (v !== null && /^\d{1,10}$/.test
 function bridge(sys: System, ws: WebSocket, session: TerminalSession, from: number, size: { cols: number; rows: number }): void {
   const client: TerminalClient = {
     output: (data) => ws.send(data, { binary: true }),
-    end: (reason, exited) => {
-      if (exited) ws.send(JSON.stringify({ type: "exit", reason }));
-      ws.close(exited ? CLOSE.exited : CLOSE.takenOver, reason.slice(0, 120));
+    end: (reason, takenOver) => {
+      if (!takenOver) ws.send(JSON.stringify({ type: "exit", reason }));
+      ws.close(takenOver ? CLOSE.takenOver : CLOSE.exited, reason.slice(0, 120));
     },
   };
   const { offset, replay } = session.attach(client, from, size);

@@ -30,8 +30,9 @@ export const MAX_SHELLS_PER_USER = 10;
 export interface TerminalClient {
   /** Output bytes, in order, continuing from the offset attach() returned. */
   output(data: Buffer): void;
-  /** The shell ended or another connection took it over: close the connection with this reason. */
-  end(reason: string, exited: boolean): void;
+  /** The shell ended (exited, closed, or idle too long) or another connection took it over: close the connection
+   * with this reason. */
+  end(reason: string, takenOver: boolean): void;
 }
 
 /** What a shell's list entry shows. */
@@ -86,7 +87,7 @@ export class TerminalSession {
       else if (!this.flushTimer) this.flushTimer = this.streaming() ? setTimeout(() => this.flush(), BATCH_MS) : setImmediate(() => this.flush());
       this.throttle();
     });
-    pty.onExit(({ exitCode, signal }) => this.finish(signal ? `the shell was ended by signal ${signal}` : `the shell exited with code ${exitCode}`, true));
+    pty.onExit(({ exitCode, signal }) => this.finish(signal ? `the shell was ended by signal ${signal}` : `the shell exited with code ${exitCode}`));
     this.startIdle();
   }
 
@@ -112,7 +113,7 @@ export class TerminalSession {
     const previous = this.client;
     this.dropPending();
     this.client = client;
-    previous?.end("this terminal was opened in another window", false);
+    previous?.end("this terminal was opened in another window", true);
     this.stopIdle();
     this.resize(size.cols, size.rows);
     const { offset, data } = this.scrollback.since(from);
@@ -152,7 +153,7 @@ export class TerminalSession {
   close(why: string): void {
     if (this.ended) return;
     this.pty.kill("SIGHUP");
-    this.finish(why, false);
+    this.finish(why);
   }
 
   /** What a list shows of this shell. */
@@ -210,14 +211,14 @@ export class TerminalSession {
     this.idleTimer = null;
   }
 
-  private finish(why: string, exited: boolean): void {
+  private finish(why: string): void {
     if (this.ended) return;
     this.ended = true;
     this.stopIdle();
     this.flush();
     const client = this.client;
     this.client = null;
-    client?.end(why, exited);
+    client?.end(why, false);
     this.onEnd(this, why);
   }
 }

@@ -171,6 +171,15 @@ describe("terminal shells", () => {
     await expect(TermClient.connect(t.url, { cookie: adminCookie, id: c.id })).rejects.toThrow(/4404/);
   });
 
+  it("ends the shell when its tab asks (not a mere disconnect), saying so", async () => {
+    const c = await term();
+    await run(c, "true");
+    c.ws.send(JSON.stringify({ type: "close" }));
+    expect((await c.closed).code).toBe(4000);
+    expect(c.exit).toBe("closed by its user");
+    await expect.poll(async () => (await t.app.sys.events.list(100, "terminal.close")).find((e) => e.target === c.id)?.detail).toBe("closed by its user");
+  });
+
   it("ends a detached shell after the idle time", async () => {
     await t.app.sys.config.set([{ key: "terminal.idle_timeout", value: "1s" }]);
     const c = await term();
