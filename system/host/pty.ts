@@ -1,6 +1,7 @@
 // Pseudo-terminals: the login shell a terminal runs (root's on a node, the developer's on a development device) and
 // spawning it on a node-pty with a clean environment (the appliance's own variables, which may hold secrets, stay out).
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { IPty } from "node-pty";
@@ -29,8 +30,8 @@ export interface Pty {
 
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** The login shell a terminal runs: root's from `<root>/etc/passwd` on a node, the user running the appliance on a
- * development device; `shell` (the config's terminal.shell) replaces the shell. */
+/** The login shell a terminal runs: root's from `<root>/etc/passwd` on a node, the user running the appliance (at home
+ * in `<root>/root`) on a development device; `shell` (the config's terminal.shell) replaces the shell. */
 export async function loginShell(root: string, kind: DeviceKind, shell: string | undefined): Promise<LoginShell> {
   let who: LoginShell;
   if (kind === "node") {
@@ -38,8 +39,12 @@ export async function loginShell(root: string, kind: DeviceKind, shell: string |
     const entry = passwd.split("\n").map((l) => l.split(":")).find((f) => f[0] === "root");
     who = { user: "root", home: entry?.[5] || "/root", shell: entry?.[6] || "/bin/sh" };
   } else {
+    // The development device's shell runs as the developer, but at home inside the device root (`<root>/root`), so
+    // the host's dotfiles (and what they start) stay out, as every other side effect of a development device does.
     const me = userInfo();
-    who = { user: me.username, home: me.homedir, shell: me.shell || "/bin/sh" };
+    const home = join(root, "root");
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    who = { user: me.username, home, shell: me.shell || "/bin/sh" };
   }
   if (shell) who.shell = shell;
   if (!existsSync(who.shell)) throw new AppError("UNAVAILABLE", `the terminal's shell ${who.shell} does not exist (set terminal.shell in config.yaml)`);

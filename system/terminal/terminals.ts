@@ -9,7 +9,7 @@ import { durationMs } from "../config/schema";
 import { AppError } from "../errors";
 import type { EventLog } from "../events/events";
 import type { DeviceKind } from "../host/device";
-import { loginShell, spawnPty, type Pty } from "../host/pty";
+import { loginShell, spawnPty, type LoginShell, type Pty } from "../host/pty";
 import type { Logger } from "../logging/logger";
 import { Scrollback } from "./scrollback";
 
@@ -227,6 +227,7 @@ export class TerminalSession {
 export class Terminals {
   private readonly sessions = new Map<string, TerminalSession>();
   private readonly recording = new Set<Promise<unknown>>();
+  private readonly opening = new Map<string, number>();
 
   constructor(
     private readonly o: { root: string; kind: DeviceKind; config: ConfigService; events: EventLog; log: Logger },
@@ -235,12 +236,20 @@ export class Terminals {
   /** Starts a login shell for `owner` (an admin) at `size`. */
   async open(owner: Principal, size: { cols: number; rows: number }): Promise<TerminalSession> {
     if (owner.role !== "admin") throw new AppError("FORBIDDEN", "the terminal needs the admin role");
-    const mine = [...this.sessions.values()].filter((s) => s.owner.name === owner.name).length;
+    const mine = [...this.sessions.values()].filter((s) => s.owner.name === owner.name).length + (this.opening.get(owner.name) ?? 0);
     if (mine >= MAX_SHELLS_PER_USER) throw new AppError("CONFLICT", `${owner.name} already has ${mine} terminals open; close one first`);
     const config = this.o.config.current().terminal;
-    const who = await loginShell(this.o.root, this.o.kind, config.shell);
-    const { cols, rows } = clampSize(size.cols, size.rows);
-    const pty = await spawnPty(who, cols, rows);
+    // Shells being started count against the limit too, so simultaneous opens cannot pass it.
+    this.opening.set(owner.name, (this.opening.get(owner.name) ?? 0) + 1);
+    let who: LoginShell;
+    let pty: Pty;
+    try {
+      who = await loginShell(this.o.root, this.o.kind, config.shell);
+      const { cols, rows } = clampSize(size.cols, size.rows);
+      pty = await spawnPty(who, cols, rows);
+    } finally {
+      this.opening.set(owner.name, (this.opening.get(owner.name) ?? 1) - 1);
+    }
     const id = randomBytes(9).toString("base64url");
     const session = new TerminalSession(id, owner, who.shell, pty, durationMs(config.idle_timeout) ?? 15 * 60_000, (s, why) => this.ended(s, why));
     this.sessions.set(id, session);

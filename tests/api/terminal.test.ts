@@ -217,8 +217,22 @@ describe("terminal shells", () => {
     expect((await other.query<{ shells: { id: string }[] }>("terminal.list")).body.result?.data.shells.map((s) => s.id)).not.toContain(c.id);
   });
 
+  it("refuses more than 10 live shells per user, even opened at the same moment", async () => {
+    const cookie = await login("admin2", "admin2 password 1");
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => TermClient.connect(t.url, { cookie })));
+    const opened = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    open.push(...opened);
+    expect(t.app.sys.terminals.list({ kind: "user", name: "admin2", role: "admin" }).length).toBe(10);
+    const refused = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const reason of refused) expect(reason).toMatch(/4409 admin2 already has 10 terminals open/);
+    for (const c of opened) c.ws.send(JSON.stringify({ type: "close" }));
+    await expect.poll(() => t.app.sys.terminals.list({ kind: "user", name: "admin2", role: "admin" }).length).toBeLessThan(10);
+  });
+
   it("never logs keystrokes", async () => {
     const c = await term();
+    await run(c, "true");
     const secret = "hunter2-not-in-any-log";
     c.type(`echo ${secret}\r`);
     await c.waitFor(new RegExp(`^${secret}\\r$`, "m"));
