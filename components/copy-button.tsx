@@ -22,6 +22,19 @@ function legacyCopy(text: string): boolean {
   return ok;
 }
 
+/** Copies `text` to the clipboard (the Clipboard API, else a hidden textarea); false when the browser refused. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (window.isSecureContext && navigator.clipboard) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall back below
+  }
+  return legacyCopy(text);
+}
+
 /** Copies `text` to the clipboard; the label changes to "Copied" (announced) for a moment. */
 export function CopyButton({ text, label = "Copy", className }: { text: string; label?: string; className?: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
@@ -31,19 +44,7 @@ export function CopyButton({ text, label = "Copy", className }: { text: string; 
     return () => window.clearTimeout(id);
   }, [state]);
 
-  const copy = async () => {
-    let ok = false;
-    try {
-      if (window.isSecureContext && navigator.clipboard) {
-        await navigator.clipboard.writeText(text);
-        ok = true;
-      }
-    } catch {
-      ok = false;
-    }
-    if (!ok) ok = legacyCopy(text);
-    setState(ok ? "copied" : "failed");
-  };
+  const copy = async () => setState((await copyText(text)) ? "copied" : "failed");
 
   return (
     <Button variant="secondary" size="sm" className={className} onClick={() => void copy()}>

@@ -15,7 +15,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/network", label: "Network", icon: "network" },
   { href: "/firewall", label: "Firewall", icon: "firewall" },
   { href: "/mesh", label: "Mesh", icon: "mesh" },
-  // { href: "/terminal", label: "Terminal", icon: "terminal", adminOnly: true },
+  { href: "/terminal", label: "Terminal", icon: "terminal", adminOnly: true },
   { href: "/recovery", label: "Recovery", icon: "settings", adminOnly: true },
   { href: "/events", label: "Events", icon: "events" },
   { href: "/settings", label: "Settings", icon: "settings" },

@@ -12,6 +12,20 @@ async function untilLoaded(editor) {
   for (let i = 0; i < 50 && !(await editor.inputValue()).includes("role:"); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** The Terminal page with two shells, colours and a command's output. */
+async function terminalShot(page, url, shot) {
+  await page.goto(`${url}/terminal`);
+  await page.getByTestId("terminal-state").filter({ hasText: "Connected" }).waitFor();
+  await page.getByRole("button", { name: "New tab", exact: true }).first().click();
+  await page.getByRole("tab").nth(1).waitFor();
+  await page.getByTestId("terminal-state").filter({ hasText: "Connected" }).waitFor();
+  await page.locator("[role=tabpanel]:not([hidden]) .xterm-helper-textarea").focus();
+  await page.keyboard.type(`clear; echo $((6*7)); for i in $(seq 16 51); do printf '\\e[48;5;%sm  ' $i; done; printf '\\e[0m\\n'; ls --color=always /usr`);
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(800);
+  await shot(page, "terminal");
+}
+
 const out = process.argv[2] ?? join(REPO, "docs/screenshots");
 mkdirSync(out, { recursive: true });
 execFileSync(process.execPath, [join(REPO, "scripts/build.mjs"), "--if-needed"], { stdio: "inherit" });
@@ -72,6 +86,7 @@ try {
     await page.goto(`${app.url}/logs`);
     await page.getByTestId("log-lines").waitFor();
     await shot(page, "logs");
+    await terminalShot(page, app.url, shot);
     const mobile = await browser.newContext({ viewport: { width: 390, height: 780 }, colorScheme: "light" });
     if (cookie) await mobile.addCookies([{ name: cookie.split("=")[0], value: cookie.split("=")[1], url: app.url }]);
     const m = await mobile.newPage();

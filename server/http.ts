@@ -9,6 +9,7 @@ import { serveBackupTransfer, TRANSFER_PREFIX } from "./backup-transfer";
 import { fastQuery, refuseMutationOverGet } from "./fast-query";
 import { observeRequest } from "./metrics";
 import { handleUpload, UPLOAD_PATH } from "./upload";
+import { terminalSockets } from "./terminal-socket";
 import { appRouter } from "./root";
 import { createHttpContext, createSocketContext, principalFromCookie } from "./trpc";
 
@@ -102,6 +103,10 @@ export async function startListeners(sys: System, opts: { port: number; host: st
     res.writeHead(404).end();
   });
 
+  // WebSocket upgrades: only the terminal, which checks the session and the exact Origin before upgrading.
+  const terminals = terminalSockets(sys);
+  http.on("upgrade", (req, sock, head) => terminals.upgrade(req, sock, head));
+
   await new Promise<void>((resolve, reject) => http.once("error", reject).listen(opts.port, opts.host, resolve));
   await rm(sys.paths.socket, { force: true });
   await new Promise<void>((resolve, reject) => socket.once("error", reject).listen(sys.paths.socket, resolve));
@@ -110,6 +115,7 @@ export async function startListeners(sys: System, opts: { port: number; host: st
   log.info("listening", { port, socket: sys.paths.socket });
 
   const close = async () => {
+    await terminals.close();
     http.closeAllConnections();
     socket.closeAllConnections();
     await Promise.all([new Promise((r) => http.close(r)), new Promise((r) => socket.close(r))]);

@@ -7,6 +7,7 @@ import { alertsRouter, logsRouter, metricsRouter } from "./routers/monitoring";
 import { servicesRouter } from "./routers/services";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
+import { terminalRouter } from "./routers/terminal";
 import { updatesRouter } from "./routers/updates";
 import { firewallRouter, meshRouter, networkRouter, securityRouter, wireguardRouter } from "./routers/network";
 import { router } from "./trpc";
@@ -34,6 +35,7 @@ export const appRouter = router({
   wireguard: wireguardRouter,
   security: securityRouter,
   services: servicesRouter,
+  terminal: terminalRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

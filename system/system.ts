@@ -15,6 +15,7 @@ import { nodeArch } from "./update/check";
 import { ensureDevRelease } from "./update/dev-release";
 import type { Logger } from "./logging/logger";
 import { ServiceManager } from "./services/manager";
+import { Terminals } from "./terminal/terminals";
 
 /** Everything a system function needs. */
 export interface System {
@@ -31,6 +32,8 @@ export interface System {
   migrationsDir: string;
   /** Deployed services: desired state, supervisors, logs. */
   services: ServiceManager;
+  /** Live browser terminals (login shells on pseudo-terminals). */
+  terminals: Terminals;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     jobs,
     log: opts.log,
     migrationsDir: opts.migrationsDir,
+    terminals: new Terminals({ root: opts.root, kind, config, events, log: opts.log.child("terminal") }),
     services: undefined as unknown as ServiceManager, // set below: the manager needs the system it belongs to
     close: async () => {
       sys.services.close();

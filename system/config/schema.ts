@@ -78,6 +78,16 @@ export function parseCondition(text: string): AlertCondition | undefined {
   return s[1] === undefined ? { kind: "service_down" } : { kind: "service_down", service: s[1] };
 }
 
+const DURATION_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a duration like `30s`, `15m` or `1h30m`; undefined when it is not one. */
+export function durationMs(text: string): number | undefined {
+  if (!/^(\d+[smhd])+$/.test(text)) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)([smhd])/g)) ms += Number(n) * (DURATION_UNIT_MS[unit!] ?? 0);
+  return ms;
+}
+
 // ---- building blocks: every failure message reads "expected <what>" (or "required: <what>" when absent) ----
 
 const expected = (what: string) => (iss: { input?: unknown }) => (iss.input === undefined ? `required: ${what}` : `expected ${what}`);
@@ -243,6 +253,10 @@ export const configSchema = strict({
     schedule: schedule.optional(),
     retention: strict({ count: int("a backup count 1-1000", 1, 1000).default(7), max_age_days: int("a number of days 1-36500", 1, 36500).optional() }).prefault({}),
     target: text("a backup target path or URL").optional(),
+  }).prefault({}),
+  terminal: strict({
+    shell: text("an absolute path to a shell like /bin/bash", (s) => s.startsWith("/") && !/\s/.test(s)).optional(),
+    idle_timeout: text("a duration like 30s, 15m or 1h", (s) => durationMs(s) !== undefined && durationMs(s)! > 0).default("15m"),
   }).prefault({}),
 });
 
