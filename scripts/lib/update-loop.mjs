@@ -23,7 +23,7 @@ export function adminApi(url, cookie) {
 /** Serves the development release's channel directory of the device at `root` over loopback HTTP, 256 KiB every
  * `tickMs` (200 ms: 1.25 MiB/s); resolves with the server and its URL (for `updates.server`). */
 export function slowReleaseServer(root, tickMs = 200) {
-  const dir = join(root, "var/lib/maculaos/dev-release/channel");
+  const dir = join(root, "srv/maculaos-release/channel");
   const server = createServer((req, res) => {
     const name = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname.slice(1));
     if (!/^[\w.-]+$/.test(name)) return void res.writeHead(404).end();

@@ -44,7 +44,7 @@ export async function readDevImageHeader(paths: DevicePaths, slot: Slot): Promis
 
 /** Where the development device keeps its release key and channel directory (beside the data, not in backups). */
 export function devReleaseDir(paths: DevicePaths): string {
-  return join(paths.root, "var/lib/maculaos-dev-release");
+  return join(paths.root, "srv/maculaos-release");
 }
 
 /** The file: URL of the development device's local release channel directory. */

@@ -40,7 +40,7 @@ describe("backups page", () => {
     await shot("backups");
     await row.getByRole("button", { name: "Verify" }).click();
     await page.getByText(/Verification: done/).waitFor({ timeout: 30_000 });
-    await expect(page.getByText(/verified: \d+ files/).count()).resolves.toBe(1);
+    await expect(page.getByText(/verified: \d+ files/i).count()).resolves.toBe(1);
   });
 
   it("restores a stored backup after a confirmation", async () => {
@@ -50,7 +50,7 @@ describe("backups page", () => {
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("region", { name: /Restore maculaos-/ }).getByRole("button", { name: "Restore" }).click();
     await page.getByText("Restore: done").waitFor({ timeout: 30_000 });
-    await expect(page.getByText(/restored \d+ files/).count()).resolves.toBe(1);
+    await expect(page.getByText(/restored \d+ files/i).count()).resolves.toBe(1);
   });
 });
 
