@@ -53,6 +53,7 @@ async function routePage(sys: System, pages: PageHandler, req: IncomingMessage, 
   if (inSetup) return pages.render404(req, res);
   const signedIn = (await principalFromCookie(sys, req)) !== null;
   if (path === "/login") return signedIn ? redirect(res, "/") : pages.handle(req, res);
+  if (!signedIn && req.headers.rsc === "1") return void res.writeHead(204, { "Cache-Control": "no-store" }).end(); // the client router's fetch (a prefetch racing a sign-out): no page data, no redirect loop through /login's own RSC
   if (!signedIn) return redirect(res, `/login?next=${encodeURIComponent(path + url.search)}`);
   return pages.handle(req, res);
 }
