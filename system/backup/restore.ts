@@ -140,8 +140,10 @@ async function checkStaged(sys: System, staging: string): Promise<void> {
   await chmod(staging, 0o700);
 }
 
-/** Replaces the live data directory with `staging`: closes the database, swaps atomically, reopens everything. */
+/** Replaces the live data directory with `staging`: stops the services, closes the database, swaps atomically,
+ * reopens everything and starts the services again. */
 export async function swapData(sys: System, staging: string): Promise<void> {
+  await sys.services.pauseAll(); // nothing may hold or write the old data while it is swapped
   await sys.db.$disconnect();
   try {
     await swapIn(sys.paths, staging);
@@ -158,6 +160,7 @@ export async function swapData(sys: System, staging: string): Promise<void> {
       () => (sys.config.problem = null),
       (e: unknown) => (sys.config.problem = e instanceof Error ? e.message : String(e)),
     );
+    await sys.services.init(); // the services the restored state says should run, on their restored data
   }
 }
 

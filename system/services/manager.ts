@@ -145,6 +145,13 @@ export class ServiceManager {
     this.timer.unref();
   }
 
+  /** Stops every service and the watching (a restore is about to swap their data); desired states stay as they are,
+   * and init() starts what should run again, from the state then in the database. */
+  async pauseAll(): Promise<void> {
+    clearInterval(this.timer);
+    for (const row of await this.sys.db.service.findMany()) await this.halt(row.name, this.stored(row).spec);
+  }
+
   /** Stops watching (the services keep running). */
   close(): void {
     clearInterval(this.timer);
