@@ -80,36 +80,56 @@ function skipBytes(buffers: Uint8Array[], n: number): Uint8Array[] {
   return i < buffers.length ? [buffers[i]!.subarray(n), ...buffers.slice(i + 1)] : [];
 }
 
-/** Streams the image into the slot from `offset`; returns the final hash, or null when the source forced a restart. */
-async function fetchInto(url: URL, file: string, offset: number, size: number, hash: Hash, onBytes: (done: number, flush: () => Promise<void>) => Promise<void>): Promise<string | null> {
+/** What fetchInto reports: progress after each write, and a durable checkpoint every `every` bytes. */
+interface Progress {
+  every: number;
+  written(done: number): void;
+  /** Runs after the first `done` bytes are flushed to the disk: they may be counted on a resume. */
+  durable(done: number): Promise<void>;
+}
+
+/** Streams the image into the slot from `offset`; returns the final hash, or null when the source forced a restart.
+ * Receiving, writing and flushing overlap: one block is written while the next arrives, and a checkpoint's flush runs
+ * beside the writes (memory stays at two blocks). */
+async function fetchInto(url: URL, file: string, offset: number, size: number, hash: Hash, report: Progress): Promise<string | null> {
   const body = await openImage(url, offset, size);
   if (body === "restart") return null; // the server ignored or mangled the Range: start over from byte 0
   const fh = await openSlotForWrite(file);
   let position = offset;
+  let lastCheckpoint = offset;
+  let writing = Promise.resolve();
+  let syncing = Promise.resolve();
+  const writeBlock = async (blocks: Uint8Array[]) => {
+    while (blocks.length) {
+      const { bytesWritten } = await fh.writev(blocks, position); // one syscall, no copy; short on a full disk
+      position += bytesWritten;
+      blocks = skipBytes(blocks, bytesWritten);
+    }
+    report.written(position);
+    if (position - lastCheckpoint < report.every) return;
+    const done = (lastCheckpoint = position);
+    syncing = syncing.then(() => fh.datasync()).then(() => report.durable(done)); // counted only once on the disk
+    syncing.catch(() => undefined); // observed when awaited below; not an unhandled rejection meanwhile
+  };
   try {
     // Network chunks are small; gather them into 1 MiB writes (constant memory, far fewer syscalls).
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
-    const flush = async () => {
-      if (!pendingBytes) return;
-      let buffers = pending;
-      pending = [];
-      pendingBytes = 0;
-      while (buffers.length) {
-        const { bytesWritten } = await fh.writev(buffers, position); // one syscall, no copy; short on a full disk
-        position += bytesWritten;
-        buffers = skipBytes(buffers, bytesWritten);
-      }
-      await onBytes(position, () => fh.datasync());
-    };
     for await (const chunk of body) {
       if (position + pendingBytes + chunk.length > size) throw new AppError("INTEGRITY_FAILED", `the image is larger than the ${size} bytes its manifest says`);
       hash.update(chunk);
       pending.push(chunk);
       pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_BYTES) await flush();
+      if (pendingBytes < WRITE_BYTES) continue;
+      await writing;
+      writing = writeBlock(pending);
+      writing.catch(() => undefined); // observed when awaited next; not an unhandled rejection meanwhile
+      pending = [];
+      pendingBytes = 0;
     }
-    await flush();
+    await writing;
+    if (pendingBytes) await writeBlock(pending);
+    await syncing;
     await fh.sync();
   } catch (cause) {
     if (cause instanceof AppError) throw cause;
@@ -118,6 +138,7 @@ async function fetchInto(url: URL, file: string, offset: number, size: number, h
     if (code === "EIO" || code === "EROFS") throw new AppError("IO_FAILED", `writing the slot failed at byte ${position} (${code}): the disk may be failing`, { cause });
     throw new AppError("UNAVAILABLE", `the download broke off at ${position} of ${size} bytes (${(cause as Error).message}); run it again to resume`, { cause });
   } finally {
+    await Promise.allSettled([writing, syncing]); // nothing in flight on a closed file, no unobserved failure
     await fh.close();
   }
   if (position !== size) throw new AppError("UNAVAILABLE", `the download ended at ${position} of ${size} bytes; run it again to resume`);
@@ -137,20 +158,16 @@ async function download(sys: System, job: JobControl, check: UpdateCheck, slot: 
   await setSlotVersion(sys, slot, null);
   await ensureDir(join(sys.paths.dataDir, "update"));
   let offset = await resumeOffset(sys, check, slot);
-  let lastCheckpoint = offset;
-  const checkpoint = async (done: number, flush: () => Promise<void>) => {
-    job.progress((done / check.size) * 0.9, `downloading ${check.latest} into slot ${slot}`);
-    if (done - lastCheckpoint < checkpointBytes(check.size)) return;
-    lastCheckpoint = done;
-    await flush(); // the bytes a checkpoint counts are on disk before it says so
-    await writeFileAtomic(progressFile(sys), JSON.stringify({ sha256: check.sha256, size: check.size, slot, offset: done }));
+  const report: Progress = {
+    every: checkpointBytes(check.size),
+    written: (done) => job.progress((done / check.size) * 0.9, `downloading ${check.latest} into slot ${slot}`),
+    durable: (done) => writeFileAtomic(progressFile(sys), JSON.stringify({ sha256: check.sha256, size: check.size, slot, offset: done })),
   };
   const url = new URL(check.imageUrl);
-  let digest = await fetchInto(url, file, offset, check.size, await hashSlotPrefix(file, offset, createHash("sha256")), checkpoint);
+  let digest = await fetchInto(url, file, offset, check.size, await hashSlotPrefix(file, offset, createHash("sha256")), report);
   if (digest === null) {
     offset = 0;
-    lastCheckpoint = 0;
-    digest = await fetchInto(url, file, 0, check.size, createHash("sha256"), checkpoint);
+    digest = await fetchInto(url, file, 0, check.size, createHash("sha256"), report);
   }
   await writeFileAtomic(progressFile(sys), "{}");
   if (digest !== check.sha256) throw new AppError("INTEGRITY_FAILED", `the downloaded image's sha256 is ${digest}, the signed manifest says ${check.sha256}; slot ${slot} stays unbootable`);
