@@ -9,9 +9,10 @@ import { config } from "./commands/config";
 import { info, setupCode } from "./commands/info";
 import { jobs } from "./commands/jobs";
 import { upgrade } from "./commands/upgrade";
+import { install } from "./commands/install";
 
 declare const __VERSION__: string | undefined;
-const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
+const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs, install];
 const GLOBAL = {
   json: { type: "boolean" },
   host: { type: "string" },

@@ -6,6 +6,11 @@ NEEDS=(
   "chromium:chromium"          # end-to-end tests (playwright-core drives Debian's chromium)
   "grub-editenv:grub-common"   # cross-checks our GRUB environment blocks (and grub-script-check, image/grub.cfg)
   "sqlite3:sqlite3"            # inspects the database in tests
+  "sfdisk:fdisk"               # maculaos install writes and the install test reads the GPT
+  "mkfs.vfat:dosfstools"       # maculaos install makes the ESP
+  "mcopy:mtools"               # maculaos install fills the ESP; the install test reads it back
+  "mkfs.ext4:e2fsprogs"        # maculaos install makes the data partition
+  "mksquashfs:squashfs-tools"  # the install test makes a real system image
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

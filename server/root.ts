@@ -5,6 +5,7 @@ import { eventsRouter, jobsRouter } from "./routers/events";
 import { setupRouter } from "./routers/setup";
 import { healthRouter, systemRouter } from "./routers/system";
 import { updatesRouter } from "./routers/updates";
+import { installRouter } from "./routers/install";
 import { router } from "./trpc";
 
 /** The whole API. */
@@ -19,6 +20,7 @@ export const appRouter = router({
   events: eventsRouter,
   jobs: jobsRouter,
   updates: updatesRouter,
+  install: installRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */
