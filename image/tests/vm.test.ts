@@ -113,7 +113,7 @@ async function download(): Promise<void> {
 }
 
 async function signIn(): Promise<void> {
-  const { username, password } = wizardAnswers("x").admin;
+  const { username, password } = (wizardAnswers("x") as unknown as { admin: { username: string; password: string } }).admin;
   const r = await client.mutate("auth.login", { username, password });
   if (r.status !== 200) throw new Error(`login: ${r.status} ${JSON.stringify(r.body)}`);
 }
