@@ -1,6 +1,7 @@
 // A MaculaOS disk image under QEMU for the VM tests: TCG (no KVM here), q35, OVMF with its vars on snapshot=on, the
 // disk on virtio, user networking with the node's :9090 forwarded to a loopback port. The serial console is kept as
-// text; the initramfs line "maculaos: slot X from ..." marks each boot and which slot it used.
+// text; the initramfs line "maculaos: slot X from ..." marks each boot and which slot it used. "-cpu max": the
+// appliance runs Prisma's WebAssembly with --liftoff-only, which needs SSE4.1 (QEMU's default CPU model lacks it).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -41,7 +42,7 @@ export class Vm {
   start(): void {
     if (this.child) throw new Error("the VM is already running");
     const args = [
-      "-accel", "tcg", "-machine", "q35", "-m", "1024", "-smp", "1", "-nographic", "-monitor", "none", "-serial", "stdio",
+      "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-m", "1024", "-smp", "1", "-nographic", "-monitor", "none", "-serial", "stdio",
       "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd",
       "-drive", "if=pflash,format=raw,unit=1,snapshot=on,file=/usr/share/OVMF/OVMF_VARS.fd",
       "-drive", `file=${this.disk},format=raw,if=virtio,cache=writeback`,
