@@ -36,6 +36,7 @@ function publish(from: string): void {
 function makeBroken(goodSquashfs: string, version: string): string {
   const dir = join(WORK, "broken");
   rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   execFileSync("unsquashfs", ["-q", "-n", "-d", join(dir, "tree"), goodSquashfs, "boot"]);
   mkdirSync(join(dir, "tree/usr/lib/maculaos"), { recursive: true });
   writeFileSync(join(dir, "tree/usr/lib/maculaos/version"), `${version}\n`);
@@ -131,8 +132,11 @@ async function powerOn(): Promise<Info> {
 beforeAll(async () => {
   mkdirSync(WORK, { recursive: true });
   if (!existsSync(KEY)) execFileSync(join(REPO, "bin/maculaos-release"), ["keygen", join(WORK, "keys")]);
-  build(["--out", join(WORK, "a"), "--version", "0.1.0"]);
-  build(["--out", join(WORK, "b"), "--version", "0.2.0", "--release-only"]);
+  // MACULAOS_VM_REUSE=1 boots the images of the last run instead of building them again (about 3 minutes).
+  if (!process.env.MACULAOS_VM_REUSE || !existsSync(join(WORK, "b/root.squashfs"))) {
+    build(["--out", join(WORK, "a"), "--version", "0.1.0"]);
+    build(["--out", join(WORK, "b"), "--version", "0.2.0", "--release-only"]);
+  }
   copyFileSync(join(WORK, "a/disk.img"), join(WORK, "disk.img"));
   publish(join(WORK, "b/channel"));
   const port = await freePort();
