@@ -79,12 +79,14 @@ async function info(): Promise<Info> {
   return r.body.result!.data;
 }
 
-/** Waits for the appliance to commit the booted slot (it does so once healthy, right after it starts). */
+/** Waits for the appliance to commit the booted slot and finish its after-boot step (right after it starts). */
 async function waitCommitted(): Promise<Info> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const i = await info();
-    if (i.boot.slots[i.slot] === "committed" && !i.boot.trial) return i;
+    // The API answers before the appliance's after-boot step has run: that step is done when ORDER starts with the
+    // booted slot (a fallback boot sets it, and records the rollback, then).
+    if (i.boot.slots[i.slot] === "committed" && !i.boot.trial && i.boot.order[0] === i.slot) return i;
     if (Date.now() > deadline) throw new Error(`slot ${i.slot} was not committed: ${JSON.stringify(i.boot)}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
