@@ -127,7 +127,12 @@ async function powerOn(): Promise<Info> {
   vm.start();
   await vm.waitFor(/maculaos: slot [AB] from/, BOOT_MS, from);
   await waitApi();
-  await signIn();
+  // Right after a power cut QEMU's port forward may still reset a connection or two: sign in until it holds.
+  for (let tries = 0; ; tries++) {
+    const ok = await signIn().then(() => true, (e: unknown) => (tries < 20 ? false : Promise.reject(e)));
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
   return waitCommitted();
 }
 
