@@ -14,12 +14,12 @@ import { jobs } from "./commands/jobs";
 import { logs } from "./commands/logs";
 import { upgrade } from "./commands/upgrade";
 import { firewall, mesh, network, security, wireguard } from "./commands/network";
-
+import { install } from "./commands/install";
 import { deploy, remove, restart, service, services, start, stop } from "./commands/services";
 import { uploadFile } from "./upload";
 
 declare const __VERSION__: string | undefined;
-const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs];
+const COMMANDS: Command[] = [info, setupCode, config, upgrade, rollback, reboot, jobs, install];
 COMMANDS.push(deploy, services, service, start, stop, restart, remove);
 COMMANDS.push(backup, restore, repair, factory, shell);
 COMMANDS.push(health, alerts, logs); // monitoring; `logs NAME` shows a service's

@@ -22,6 +22,11 @@ NEEDS=(
   "busybox:busybox-static"     # service tests: the static payload of the images
   "erl:erlang-base"            # service tests: a real OTP release built with systools
   "htpasswd:apache2-utils"     # service tests: the registry's basic auth file
+  "sfdisk:fdisk"               # maculaos install writes and the install test reads the GPT
+  "mkfs.vfat:dosfstools"       # maculaos install makes the ESP
+  "mcopy:mtools"               # maculaos install fills the ESP; the install test reads it back
+  "mkfs.ext4:e2fsprogs"        # maculaos install makes the data partition
+  "mksquashfs:squashfs-tools"  # the install test makes a real system image
 )
 missing=()
 for pair in "${NEEDS[@]}"; do

@@ -10,6 +10,7 @@ import { healthRouter, systemRouter } from "./routers/system";
 import { terminalRouter } from "./routers/terminal";
 import { updatesRouter } from "./routers/updates";
 import { firewallRouter, meshRouter, networkRouter, securityRouter, wireguardRouter } from "./routers/network";
+import { installRouter } from "./routers/install";
 import { router } from "./trpc";
 
 /** The whole API. */
@@ -36,6 +37,7 @@ export const appRouter = router({
   security: securityRouter,
   services: servicesRouter,
   terminal: terminalRouter,
+  install: installRouter,
 });
 
 /** The API's type, imported (type-only) by the UI and the CLI. */

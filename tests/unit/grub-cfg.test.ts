@@ -1,5 +1,5 @@
 // image/grub.cfg is valid GRUB script and speaks the same variables as the TypeScript boot state. Booting it for
-// real (3 attempts, then the fallback) needs the QEMU tier of image/, which does not exist yet.
+// real (3 attempts, then the fallback) is image/tests/vm.test.ts (npm run test:vm).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,5 +24,15 @@ describe("image/grub.cfg", () => {
   it("saves only the trial variables, and only on a trial boot", () => {
     const saves = readFileSync(CFG, "utf8").split("\n").filter((l) => l.includes("save_env"));
     expect(saves.map((l) => l.trim())).toEqual(['save_env -f "${envfile}" A_TRY A_OK', 'save_env -f "${envfile}" B_TRY B_OK']);
+  });
+
+  it("menu entries use only exported variables (they run in a new context), and never GRUB's own 'chosen'", () => {
+    const cfg = readFileSync(CFG, "utf8");
+    const exported = new Set([...cfg.matchAll(/^export (\w+)$/gm)].map((m) => m[1]));
+    const bodies = [...cfg.matchAll(/^menuentry .*\{\n([\s\S]*?)^\}/gm)].map((m) => m[1]!);
+    expect(bodies).toHaveLength(3);
+    const used = new Set(bodies.flatMap((b) => [...b.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1])));
+    expect([...used].filter((v) => !exported.has(v))).toEqual([]);
+    expect(cfg).not.toMatch(/\$\{chosen\}|set chosen=/);
   });
 });
