@@ -1,7 +1,7 @@
 // What the appliance does about the boot state: commit a healthy boot of a new slot, notice that the bootloader fell
 // back (and say so once), roll back on request, and, on the development device, reboot with the bootloader's rules.
 import { AppError } from "../errors";
-import { run } from "../host/run";
+import { runChecked } from "../host/command";
 import { bootedSlot } from "../host/device";
 import type { Slot } from "../host/paths";
 import type { EventInput } from "../events/events";
@@ -94,7 +94,7 @@ export async function reboot(sys: System, actor: string): Promise<BootView> {
   if (sys.kind === "node") {
     const view = viewBoot((await readBootState(sys.paths)).state, await bootedSlot(sys.paths));
     await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `rebooting; slot ${view.order[0]} is first` });
-    await run("systemctl", ["reboot"]);
+    await runChecked("systemctl", ["reboot"]);
     return view;
   }
   const slot = await simulateBoot(sys.paths);

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { AppError } from "../errors";
-import { run } from "./run";
+import { runChecked } from "./command";
 import { sfdiskScript, type Partition } from "../install/layout";
 
 /** A disk as lsblk describes it. */
@@ -38,7 +38,7 @@ function mountsOf(d: LsblkDevice): string[] {
 
 /** The machine's disks (`lsblk -J`), without loop, ram and optical devices. */
 export async function listDisks(): Promise<DiskInfo[]> {
-  const { stdout } = await run("lsblk", ["-J", "-b", "-o", "PATH,SIZE,TYPE,MODEL,RM,RO,MOUNTPOINTS"]);
+  const stdout = await runChecked("lsblk", ["-J", "-b", "-o", "PATH,SIZE,TYPE,MODEL,RM,RO,MOUNTPOINTS"]);
   const devices = (JSON.parse(stdout) as { blockdevices: LsblkDevice[] }).blockdevices;
   return devices
     .filter((d) => d.type === "disk" && !/^\/dev\/(loop|ram|zram|sr)/.test(d.path))
@@ -52,7 +52,7 @@ export async function targetOf(path: string): Promise<{ kind: "block" | "file"; 
   });
   if (s.isFile()) return { kind: "file", size: s.size };
   if (!s.isBlockDevice()) throw new AppError("INVALID_INPUT", `${path} is neither a disk nor a disk image file`);
-  const { stdout } = await run("lsblk", ["-b", "-d", "-n", "-o", "SIZE", "--", path]);
+  const stdout = await runChecked("lsblk", ["-b", "-d", "-n", "-o", "SIZE", "--", path]);
   return { kind: "block", size: Number(stdout.trim()) };
 }
 
@@ -72,26 +72,26 @@ export async function squashfsLength(path: string): Promise<number | null> {
 
 /** Writes the GPT. */
 export async function writePartitionTable(disk: string, parts: Partition[]): Promise<void> {
-  await run("sfdisk", ["--quiet", "--no-reread", "--no-tell-kernel", "--wipe", "always", "--", disk], { input: sfdiskScript(parts) });
+  await runChecked("sfdisk", ["--quiet", "--no-reread", "--no-tell-kernel", "--wipe", "always", "--", disk], { input: sfdiskScript(parts) });
 }
 
 /** Makes the FAT16 EFI system partition and copies `files` into its /EFI/BOOT. */
 export async function writeEsp(disk: string, part: Partition, files: string[]): Promise<void> {
-  await run("mkfs.vfat", ["-F", "16", "-I", "-n", "MACULABOOT", "--offset", String(part.start / 512), "--", disk, String(part.size / 1024)]);
+  await runChecked("mkfs.vfat", ["-F", "16", "-I", "-n", "MACULABOOT", "--offset", String(part.start / 512), "--", disk, String(part.size / 1024)]);
   const image = `${disk}@@${part.start}`;
-  await run("mmd", ["-i", image, "::/EFI", "::/EFI/BOOT"]);
-  await run("mcopy", ["-i", image, ...files, "::/EFI/BOOT/"]);
+  await runChecked("mmd", ["-i", image, "::/EFI", "::/EFI/BOOT"]);
+  await runChecked("mcopy", ["-i", image, ...files, "::/EFI/BOOT/"]);
 }
 
 /** Reads one file back from the ESP's /EFI/BOOT. */
 export async function readEspFile(disk: string, part: Partition, name: string): Promise<Buffer> {
-  const { stdout } = await run("mtype", ["-i", `${disk}@@${part.start}`, `::/EFI/BOOT/${name}`]);
+  const stdout = await runChecked("mtype", ["-i", `${disk}@@${part.start}`, `::/EFI/BOOT/${name}`]);
   return Buffer.from(stdout, "latin1");
 }
 
 /** Makes the ext4 data partition, empty: the first boot fills it from the system's /var. */
 export async function writeDataFs(disk: string, part: Partition): Promise<void> {
-  await run("mkfs.ext4", ["-q", "-F", "-L", "maculaos-data", "-E", `offset=${part.start}`, "--", disk, `${part.size / 1024}k`], { timeoutMs: 600_000 });
+  await runChecked("mkfs.ext4", ["-q", "-F", "-L", "maculaos-data", "-E", `offset=${part.start}`, "--", disk, `${part.size / 1024}k`], { timeoutMs: 600_000 });
 }
 
 const BLOCK = 1024 * 1024;
@@ -143,7 +143,7 @@ export async function wipePartitionStart(disk: string, part: Partition): Promise
 
 /** Tells the kernel about a block device's new partitions (nothing to do for an image file). */
 export async function rereadPartitions(disk: string, kind: "block" | "file"): Promise<void> {
-  if (kind === "block") await run("blockdev", ["--rereadpt", "--", disk]);
+  if (kind === "block") await runChecked("blockdev", ["--rereadpt", "--", disk]);
 }
 
 /** The files GRUB needs on the ESP, found in `dir` (a node's /boot/grub is its ESP's /EFI/BOOT). */
