@@ -5,7 +5,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { AppError } from "../errors";
-import { readMeta } from "../db/meta";
+import { putMeta, readMeta } from "../db/meta";
 import { ensureDir } from "../host/files";
 import type { JobView } from "../jobs/jobs";
 import { checkSetupCode } from "../setup/setup";
@@ -94,7 +94,7 @@ export async function startBackup(sys: System, actor: string, input: z.input<typ
     try {
       const size = await writeArchive(file, prepared.tar, { compression: o.zstd ? "zstd" : compressionFor(file), passphrase: o.passphrase });
       if (o.verify) await readArchive(file, { passphrase: o.passphrase, progress: (d, t) => progress(0.7 + 0.29 * (t ? d / t : 1), "verifying") });
-      await sys.db.meta.upsert({ where: { key: META_LAST }, create: { key: META_LAST, value: JSON.stringify({ file, at: new Date(), size, verified: o.verify }) }, update: { value: JSON.stringify({ file, at: new Date(), size, verified: o.verify }) } });
+      await putMeta(sys.db, META_LAST, { file, at: new Date(), size, verified: o.verify });
       const { stats } = prepared;
       return `${o.verify ? "verified backup" : "backup"} of ${stats.files} files (${stats.bytes} bytes; parts: ${stats.parts.join(", ")}) written to ${file}${stats.skipped.length ? `; skipped ${stats.skipped.length} links or special files` : ""}`;
     } finally {
