@@ -191,11 +191,14 @@ describe("MaculaOS in QEMU", () => {
     const i = await waitCommitted();
     expect(i).toMatchObject({ slot: "A", version: "0.1.0", setup: "done", hostname: "edge-node-01" });
     expect(vm.boots()).toEqual(["A"]);
-    expect(i.disk.total).toBeGreaterThan(DATA_IN_IMAGE + GROW * 0.9); // grown to the end of the larger disk
+    expect(i.disk.total).toBeGreaterThan(DATA_IN_IMAGE + GROW / 2); // grown to the end of the larger disk (ext4 keeps some)
     await mutate("config.set", { entries: [{ key: "updates.server", value: channelUrl }] });
     // No unit of the system failed on the way up (read from the node's journal through the logs API).
     const failed = await query<{ entries: { unit: string; message: string }[] }>("logs.read", { source: "system", grep: "Failed to start", lines: 50 });
     expect(failed.entries.map((e) => e.message)).toEqual([]);
+    // The firewall was in force before the network came up, not only once the appliance had started.
+    const firewall = await query<{ entries: { message: string }[] }>("logs.read", { source: "system", grep: "maculaos: firewall:", lines: 10 });
+    expect(firewall.entries.map((e) => e.message)).toEqual([expect.stringMatching(/^maculaos: firewall: the default ruleset is in force/)]);
   }, BOOT_MS + 120_000);
 
   it("lets the admin in over SSH with a key from ssh.authorized_keys (no password), with root through sudo", async () => {
