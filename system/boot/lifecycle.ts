@@ -89,16 +89,20 @@ export async function rollback(sys: System, actor: string): Promise<BootView> {
 }
 
 /** Reboots: a node for real (systemd; the bootloader picks the slot), the development device by the bootloader's
- * rules, followed by what the appliance does after a boot. */
-export async function reboot(sys: System, actor: string): Promise<BootView> {
+ * rules, followed by what the appliance does after a boot. With `recovery`, that one boot is in recovery mode (GRUB's
+ * recovery entry), for a node nobody can reach the boot menu of. */
+export async function reboot(sys: System, actor: string, opts: { recovery?: boolean } = {}): Promise<BootView> {
+  const read = await readBootState(sys.paths);
+  if (opts.recovery) await writeBootState(sys.paths, { ...read.state, recoveryNext: true });
+  const into = opts.recovery ? " into recovery mode" : "";
   if (sys.kind === "node") {
-    const view = viewBoot((await readBootState(sys.paths)).state, await bootedSlot(sys.paths));
-    await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `rebooting; slot ${view.order[0]} is first` });
+    const view = viewBoot(read.state, await bootedSlot(sys.paths));
+    await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `rebooting${into}; slot ${view.order[0]} is first` });
     await runChecked("systemctl", ["reboot"]);
     return view;
   }
   const slot = await simulateBoot(sys.paths);
   const view = await afterBoot(sys);
-  await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}` });
+  await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}${into}` });
   return view;
 }

@@ -1,6 +1,8 @@
 // The appliance's side of A/B boots on a development device: a healthy trial boot is committed, a fallback is
 // reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recoveryMode } from "~/system/recovery/factory";
 import { readBootState, writeBootState } from "~/system/boot/boot-env";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { setBootedSlot } from "~/system/host/device";
@@ -52,6 +54,16 @@ describe("boot lifecycle", () => {
     await afterBoot(sys);
     expect(await sys.events.list(10, "boot.rollback")).toHaveLength(events.length);
     expect((await readBootState(sys.paths)).state.slots.B).toEqual({ ok: false, tries: 0 });
+  });
+
+  it("`maculaos reboot --recovery` boots recovery mode once, then the normal system again", async () => {
+    const r = await maculaos("reboot", "--recovery");
+    expect(r.stdout).toMatch(/^rebooted into recovery mode; next boot: slot \w \(committed\)/);
+    expect(await readFile(t.app.sys.paths.cmdline, "utf8")).toMatch(/maculaos\.mode=recovery/);
+    expect(await recoveryMode(t.app.sys.paths)).toBe(true);
+    expect((await readBootState(t.app.sys.paths)).state.recoveryNext).toBeUndefined();
+    await maculaos("reboot");
+    expect(await recoveryMode(t.app.sys.paths)).toBe(false);
   });
 
   it("does not commit a trial boot while the appliance is unhealthy", async () => {
