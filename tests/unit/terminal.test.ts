@@ -1,12 +1,14 @@
 // The terminal's scrollback ring (absolute offsets across wrap-around, replay from an offset, the oldest kept byte when
 // a client asks for more than is kept, and a replay of dropped-into output starting clean: never inside an escape
-// sequence or a UTF-8 character), the terminal config keys, and which login shell a terminal runs.
+// sequence or a UTF-8 character), output batching into reused message buffers, the terminal config keys, and which
+// login shell a terminal runs.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loginShell } from "~/system/host/pty";
 import { configFileSchema, durationMs } from "~/system/config/schema";
+import { OutputBatch } from "~/system/terminal/batch";
 import { Scrollback } from "~/system/terminal/scrollback";
 import { clampSize } from "~/system/terminal/terminals";
 
@@ -125,6 +127,32 @@ describe("replay after the ring dropped output", () => {
     ring.append(bytes);
     const from = ring.start + 3;
     expect(ring.since(from)).toEqual({ offset: from, data: bytes.subarray(from) });
+  });
+});
+
+describe("output batches", () => {
+  it("gathers reads into full messages and reuses a message's bytes only once it was sent", () => {
+    const sent: { data: Buffer; copy: Buffer; done: () => void }[] = [];
+    const batch = new OutputBatch((data, done) => sent.push({ data, copy: Buffer.from(data), done }));
+    const read = (i: number) => Buffer.alloc(4096, i);
+    for (let i = 0; i < 200; i++) batch.add(read(i));
+    batch.flush();
+    // 800 KiB in messages of 256 KiB: three full ones and the rest; every byte in order, none changed since sent.
+    expect(sent.map((s) => s.data.length)).toEqual([262144, 262144, 262144, 32768]);
+    expect(Buffer.concat(sent.map((s) => s.data)).equals(Buffer.concat(Array.from({ length: 200 }, (_, i) => read(i))))).toBe(true);
+    for (const s of sent) expect(s.data.equals(s.copy)).toBe(true);
+    // A message whose `sent` was called gives its buffer to the next one (twice called, still once).
+    const first = sent[0]!;
+    first.done();
+    first.done();
+    batch.add(read(7));
+    batch.flush();
+    batch.add(read(8));
+    batch.flush();
+    expect(sent[4]!.data.buffer).toBe(first.data.buffer);
+    expect(sent[5]!.data.buffer).not.toBe(first.data.buffer);
+    for (const s of sent.slice(1, 4)) expect(s.data.equals(s.copy)).toBe(true);
+    for (const s of sent) s.done();
   });
 });
 
