@@ -4,7 +4,7 @@
 // Run with `npm run test:vm` (needs root for image/build's debootstrap; takes tens of minutes on 2 cores).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { Agent, createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO, WebClient, wizardAnswers } from "../../tests/helpers/appliance";
@@ -173,7 +173,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => channelServer.listen(port, "127.0.0.1", r));
   channelUrl = `http://${CHANNEL_HOST}/`;
   vm = new Vm(join(WORK, "disk.img"), await freePort(), { ssh: sshPort, channel: port }, log);
-  client = new WebClient(vm.url);
+  // A new connection per call: QEMU's port forward does not pass on the guest closing an idle kept-alive one.
+  client = new WebClient(vm.url, { agent: new Agent({ keepAlive: false }) });
 }, 60 * 60_000);
 
 afterAll(async () => {

@@ -16,5 +16,5 @@ export const healthRouter = router({
 export const systemRouter = router({
   info: authedProcedure.query(({ ctx }) => getInfo(ctx.sys)),
   rollback: adminProcedure.mutation(({ ctx }) => rollback(ctx.sys, actorOf(ctx.principal))),
-  reboot: adminProcedure.input(z.object({ recovery: z.boolean().default(false) }).optional()).mutation(({ ctx, input }) => reboot(ctx.sys, actorOf(ctx.principal), { recovery: input?.recovery })),
+  reboot: adminProcedure.input(z.object({ recovery: z.boolean().default(false) }).nullish()).mutation(({ ctx, input }) => reboot(ctx.sys, actorOf(ctx.principal), { recovery: input?.recovery })),
 });
