@@ -38,7 +38,7 @@ try {
   run("umoci", ["unpack", "--image", `${join(work, "base")}:v1`, join(work, "base-bundle")]);
   const baseline = (performance.now() - t0) / 1000;
 
-  app = await startAppliance();
+  app = await startAppliance({ args: ["--api-only"] });
   let t1 = 0;
   let pulled = 0;
   const out = await new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@
 // busybox and pushed with skopeo, OTP releases built with Debian's Erlang (systools), and script releases.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -131,12 +132,22 @@ export async function buildScriptRelease(work: string, name: string, vsn: string
   return file;
 }
 
-/** Stops every service supervisor of the device at `root` (cleanup after a test, whatever state it left). */
-export async function stopSupervisors(root: string): Promise<void> {
-  const dir = join(root, "run/maculaos/services");
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    if (!f.endsWith(".status.json")) continue;
-    const { shimPid } = JSON.parse(await readFile(join(dir, f), "utf8")) as { shimPid: number };
-    if ((await readFile(`/proc/${shimPid}/cmdline`, "utf8").catch(() => "")).startsWith("maculaos-supervisor")) process.kill(shimPid, "SIGTERM");
+/** The pid of the service supervisor of the device at `root`, found by its process title (null when none runs). */
+export async function supervisorPid(root: string): Promise<number | null> {
+  const title = `maculaos-supervisor ${join(root, "run/maculaos/services")}`;
+  for (const pid of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.replace(/\0+$/, "") === title) return Number(pid);
   }
+  return null;
+}
+
+/** Stops the service supervisor of the device at `root` and with it every service (cleanup after a test, whatever
+ * state it left, even after the root was removed). */
+export async function stopSupervisors(root: string): Promise<void> {
+  const pid = await supervisorPid(root);
+  if (!pid) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 300 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
 }

@@ -21,7 +21,7 @@ import { useNow } from "~/components/use-now";
 
 type Service = RouterOutputs["services"]["list"]["services"][number];
 
-const TONE: Record<Service["state"], BadgeTone> = { running: "success", starting: "info", backoff: "warning", stopped: "neutral", failed: "danger", exited: "danger" };
+const TONE: Record<Service["state"], BadgeTone> = { running: "success", backoff: "warning", stopped: "neutral", failed: "danger", exited: "danger" };
 
 /** A service's state as a coloured badge. */
 function StateBadge({ s }: { s: Pick<Service, "state" | "reason"> }) {
@@ -143,7 +143,7 @@ function ServiceDetail({ name, isAdmin, onRemoved }: { name: string; isAdmin: bo
         s &&
         isAdmin && (
           <div className="flex flex-wrap gap-2">
-            {s.state === "running" || s.state === "backoff" || s.state === "starting" ? (
+            {s.state === "running" || s.state === "backoff" ? (
               <Button size="sm" variant="secondary" onClick={() => stop.mutate({ name })} loading={stop.isPending}>
                 Stop
               </Button>
