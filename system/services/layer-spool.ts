@@ -31,7 +31,7 @@ export class LayerSpool extends Writable {
       return;
     }
     this.writing = (async () => {
-      this.file ??= await open(this.path, "w", 0o600);
+      this.file ??= await open(this.path, "w+", 0o600);
       await this.file.write(chunk);
       this.spooled += chunk.length;
     })();
