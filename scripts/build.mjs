@@ -56,7 +56,7 @@ for (const [entry, out] of [["cli/main.ts", "dist/cli.mjs"], ["cli/release.ts", 
   });
 }
 // The service supervisor runs as its own small node process: plain JavaScript, copied beside the server bundle.
-copyFileSync(join(root, "system/services/supervisor.mjs"), join(root, "dist/supervisor.mjs"));
+copyFileSync(join(root, "system/host/supervisor.mjs"), join(root, "dist/supervisor.mjs"));
 console.log("build: server, CLI and service supervisor in dist/");
 
 if (!process.argv.includes("--no-pages")) {

@@ -78,13 +78,11 @@ export async function prepareMountTarget(rootfs: string, path: string, kind: "di
   }
 }
 
-/** The supervisor script: beside the bundle in dist/ (and so in the image), or in the sources. */
+/** The supervisor script, beside this module: in the sources, and in dist/ (so in the image) beside the bundle. */
 function supervisorScript(): string {
-  for (const rel of ["./supervisor.mjs", "../services/supervisor.mjs"]) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  throw new AppError("INTERNAL", "the service supervisor script (dist/supervisor.mjs or system/services/supervisor.mjs) is missing");
+  const path = fileURLToPath(new URL("./supervisor.mjs", import.meta.url));
+  if (!existsSync(path)) throw new AppError("INTERNAL", `the service supervisor script ${path} is missing`);
+  return path;
 }
 
 /** Starts the shared service supervisor for `runDir`, detached so it outlives the appliance; its own messages go

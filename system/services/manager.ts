@@ -1,8 +1,8 @@
 // The service manager: deploys images and release tarballs, keeps the desired state in the database, and runs every
-// service under the one shared supervisor (supervisor.mjs, detached, so services outlive appliance restarts and are
-// found again; a supervisor that dies is started again and takes the running services over). It watches them
-// (state changes pushed by the supervisor, http and tcp checks, with a health history), tells live views of each
-// change, and rolls a deploy back when the new version fails.
+// service under the one shared supervisor (system/host/supervisor.mjs, detached, so services outlive appliance
+// restarts and are found again; a supervisor that dies is started again and takes the running services over). It
+// watches them (state changes pushed by the supervisor, http and tcp checks, with a health history), tells live
+// views of each change, and rolls a deploy back when the new version fails.
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { chown, mkdir, readFile, rename, rm, readdir } from "node:fs/promises";

@@ -1,4 +1,4 @@
-// The appliance's side of the shared service supervisor (supervisor.mjs): connects to its socket
+// The appliance's side of the shared service supervisor (system/host/supervisor.mjs): connects to its socket
 // <run>/services/supervisor.sock, starting the supervisor when none answers, sends it requests, and keeps the
 // statuses it pushes. When the supervisor goes away the link says so (`lost`, with `stopped` set when it was stopped
 // on purpose); the next ensure() starts a new one, which takes over the services that are still running.

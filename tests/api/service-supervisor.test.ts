@@ -34,11 +34,19 @@ const waitFor = async <T,>(what: string, fn: () => Promise<T | undefined | false
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
 /** True while `pid` runs (a zombie, waiting for init to reap it, has ended). */
 const running = (pid: number) => !/\) [ZX] /.test(existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : ") X ");
+/** A process's argv ([] when it has ended meanwhile). */
+function cmdline(pid: string): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
+}
 /** How many sandboxes run the version directories of service `name` (one per running copy). */
 const copies = (name: string) =>
   readdirSync("/proc")
     .filter((p) => /^\d+$/.test(p))
-    .map((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0"))
+    .map((p) => cmdline(p))
     .filter((argv) => argv[0]?.endsWith("unshare") && argv.includes("maculaos-sandbox") && argv.some((a) => a.startsWith(join(root, "var/lib/maculaos/services", name, "versions")))).length;
 /** The tick numbers a service has logged. */
 const ticks = async (name: string) => [...(await readFile(join(root, "var/log/maculaos/services", `${name}.log`), "utf8")).matchAll(/ stdout tick (\d+)/g)].map((m) => Number(m[1]));
