@@ -185,30 +185,38 @@ function watch(svc, ms) {
   }, ms);
 }
 
-/** Starts the service once. */
+/** Spawns the service's command in its own process group, its output going through its FIFOs. */
+function spawnService(spec) {
+  const fds = [];
+  try {
+    // the child gets the FIFOs opened for reading and writing, so they never break while it runs
+    for (const stream of ["stdout", "stderr"]) fds.push(openSync(fifo(spec.name, stream), constants.O_RDWR));
+    readOutput(spec, "stdout");
+    readOutput(spec, "stderr");
+    const [cmd, ...args] = spec.argv;
+    return spawn(cmd, args, { env: spec.env, stdio: ["ignore", fds[0], fds[1]], detached: true });
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+/** Starts the service once; a start that fails counts as a crash. */
 function start(svc) {
   svc.timer = null;
   const { spec } = svc;
   const run = {};
   svc.run = run;
-  // the child gets the FIFOs opened for reading and writing, so they never break while it runs
-  const fds = [openSync(fifo(spec.name, "stdout"), constants.O_RDWR), openSync(fifo(spec.name, "stderr"), constants.O_RDWR)];
   let child;
   try {
-    readOutput(spec, "stdout");
-    readOutput(spec, "stderr");
-    const [cmd, ...args] = spec.argv;
-    child = spawn(cmd, args, { env: spec.env, stdio: ["ignore", fds[0], fds[1]], detached: true });
+    child = spawnService(spec);
   } catch (e) {
-    svc.run = null;
-    throw e;
-  } finally {
-    for (const fd of fds) closeSync(fd);
+    svc.status.startedAt = now();
+    return ended(svc, run, { code: null, signal: null, failed: e.message });
   }
   svc.child = child;
   child.on("error", (e) => {
-    log(spec, "supervisor", `cannot start: ${e.message}`);
-    if (!child.pid) ended(svc, run, { code: null, signal: null });
+    if (!child.pid) ended(svc, run, { code: null, signal: null, failed: e.message });
+    else log(spec, "supervisor", `error: ${e.message}`);
   });
   child.on("exit", (code, signal) => ended(svc, run, { code, signal }));
   if (!child.pid) return;
@@ -225,7 +233,7 @@ function ended(svc, run, how) {
   svc.watch = null;
   const { spec } = svc;
   const lastExit = { code: how.code, signal: how.signal, at: now() };
-  const text = how.unknown ? "it ended while another supervisor watched it or none did; its exit status is unknown" : how.signal ? `killed by ${how.signal}` : `exit code ${how.code}`;
+  const text = how.failed ? `could not start: ${how.failed}` : how.unknown ? "it ended while another supervisor watched it or none did; its exit status is unknown" : how.signal ? `killed by ${how.signal}` : `exit code ${how.code}`;
   if (svc.desired === "stopped") {
     log(spec, "supervisor", `stopped (${text})`);
     save(svc, { state: "stopped", pid: null, startTicks: null, lastExit, reason: null });

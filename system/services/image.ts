@@ -39,13 +39,29 @@ export function unpackedEstimate(compressed: number, gzip: boolean, isize: numbe
 
 const isGzip = (layer: Descriptor) => layer.mediaType.endsWith("gzip");
 
+/** Runs `work(0..count-1)` in index order, PARALLEL at a time. */
+async function eachLimited(count: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, count) }, worker));
+}
+
 /** Resolves `reference` to the linux/<arch> image: its manifest, config and sizes. Writes nothing. */
 export async function planImage(reference: string, registries: MaculaConfig["registries"]): Promise<ImagePlan> {
   const ref = parseImageRef(reference);
   const creds = registries.find((r) => r.host === ref.registry);
   const client = new RegistryClient(ref, creds);
   const { manifest, digest } = await client.resolve();
-  const [config, isizes] = await Promise.all([client.configBlob(manifest.config), Promise.all(manifest.layers.map((l) => (isGzip(l) ? client.gzipSize(l) : null)))]);
+  const isizes: Array<number | null> = manifest.layers.map(() => null);
+  const [config] = await Promise.all([
+    client.configBlob(manifest.config),
+    eachLimited(manifest.layers.length, async (i) => {
+      const layer = manifest.layers[i] as Descriptor;
+      if (isGzip(layer)) isizes[i] = await client.gzipSize(layer);
+    }),
+  ]);
   const unpacked = manifest.layers.reduce((n, l, i) => n + unpackedEstimate(l.size, isGzip(l), isizes[i] ?? null), 0);
   return { ref: formatRef(ref), digest, config, layers: manifest.layers, download: manifest.layers.reduce((n, l) => n + l.size, 0), unpacked, client };
 }
@@ -70,14 +86,7 @@ export async function pullLayers(plan: ImagePlan, spoolDir: string, rootfs: stri
     reported = Date.now();
     progress((received / total) * 0.98, `downloading and unpacking layer ${unpacking + 1} of ${layers.length}`);
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < layers.length && !errors.length) {
-      const i = next++;
-      await client.blob(layers[i] as Descriptor, spools[i] as LayerSpool, report).catch(stop);
-    }
-  };
-  const downloads = Promise.all(Array.from({ length: Math.min(PARALLEL, layers.length) }, worker));
+  const downloads = eachLimited(layers.length, (i) => (errors.length ? Promise.resolve() : client.blob(layers[i] as Descriptor, spools[i] as LayerSpool, report).catch(stop)));
   try {
     for (const [i, layer] of layers.entries()) {
       unpacking = i;

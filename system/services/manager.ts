@@ -84,6 +84,7 @@ const RESERVED = new Set(["services", "keys", "update", "updates", "backup", "ba
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const LOG_MAX_BYTES = 10 * 1024 * 1024;
 const MONITOR_MS = 1000;
+const RETRY_MS = 10_000;
 const DEFAULT_VOLUME = "/data";
 
 /** Checks a service name: lowercase letters, digits, - and _, not one of the appliance's own directories. */
@@ -102,7 +103,11 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
   private readonly busy = new Set<string>();
   private ticking = false;
   private recovering: Promise<void> | null = null;
+  /** No new supervisor is started by the watching before this time (after one could not be started). */
+  private retryAt = 0;
   private closed = false;
+  /** Between pauseAll() and init(): the data is being swapped, so nothing is written to the database. */
+  private paused = false;
   /** crun where it works, else the namespace sandbox (chosen once per start of the appliance). */
   readonly runtime = chooseRuntime();
   /** The connection to the shared supervisor. */
@@ -113,10 +118,10 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
     this.setMaxListeners(0); // one listener per live view
     this.link = new SupervisorLink(this.p.run, join(this.sys.paths.logDir, "supervisor.log"));
     this.link.on("status", (s) => this.onStatus(s));
-    this.link.on("removed", () => this.emit("change"));
-    this.link.on("lost", () => {
-      this.emit("change");
-      if (!this.link.stopped) this.recover(); // killed: start a new one; stopped on purpose (a shutdown): leave it
+    this.link.on("removed", () => this.changed());
+    this.link.on("lost", (gone) => {
+      this.changed();
+      if (!this.link.stopped) this.recover(gone); // killed: start a new one; stopped on purpose (a shutdown): leave it
     });
   }
 
@@ -140,6 +145,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
    * service whose desired state is running and that the supervisor does not run, and starts watching. */
   async init(): Promise<void> {
     this.closed = false;
+    this.paused = false;
     await mkdir(this.p.run, { recursive: true, mode: 0o700 });
     await mkdir(this.p.logDir, { recursive: true });
     const rows = await this.sys.db.service.findMany();
@@ -153,14 +159,20 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.tick(), MONITOR_MS);
     this.timer.unref();
-    this.emit("change");
+    this.changed();
   }
 
   /** Stops every service and the watching (a restore is about to swap their data); desired states stay as they are,
    * and init() starts what should run again, from the state then in the database. */
   async pauseAll(): Promise<void> {
     clearInterval(this.timer);
+    this.paused = true;
     for (const row of await this.sys.db.service.findMany()) await this.halt(row.name);
+  }
+
+  /** Tells live views that a service may have changed (not while paused: they would read the database mid-swap). */
+  private changed(): void {
+    if (!this.paused) this.emit("change");
   }
 
   /** Stops watching and disconnects (the supervisor and the services keep running). */
@@ -190,29 +202,31 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
 
   /** After the supervisor went away (killed): starts a new one, which takes the running services over, and starts what
    * should run and no longer does. */
-  private recover(): void {
-    if (this.recovering || this.closed) return;
-    const gone = this.link.pid;
+  private recover(gone: number | null = null): void {
+    if (this.recovering || this.closed || this.paused || Date.now() < this.retryAt) return;
     this.recovering = (async () => {
       const rows = await this.sys.db.service.findMany();
       if (!rows.some((r) => r.desired === "running")) return;
       await this.link.ensure();
       this.sys.log.warn("the service supervisor was gone; a new one took the running services over", { gone, supervisor: this.link.pid });
-      await this.sys.events.record({ actor: "system", action: "service.supervisor", target: "supervisor", outcome: "failed", detail: `the service supervisor was gone; pid ${this.link.pid} took the running services over` });
+      await this.sys.events.record({ actor: "system", action: "service.supervisor", target: "supervisor", outcome: "failed", detail: `the service supervisor${gone ? ` (pid ${gone})` : ""} was gone; pid ${this.link.pid} took the running services over` });
       await this.reconcile(rows, "started again: it had ended while its supervisor was gone");
     })()
-      .catch((error: unknown) => this.sys.log.warn("the service supervisor could not be started again; trying again", { error }))
+      .catch((error: unknown) => {
+        this.retryAt = Date.now() + RETRY_MS;
+        this.sys.log.warn(`the service supervisor could not be started again; trying again in ${RETRY_MS / 1000} s`, { error });
+      })
       .finally(() => (this.recovering = null));
   }
 
   /** A status pushed by the supervisor: live views learn of it, and a change of state becomes an event (and a failed
    * process check in the health history) unless the manager itself is changing the service. */
   private onStatus(s: SupervisorStatus): void {
-    this.emit("change");
+    this.changed();
     const key = `${s.state}:${s.restarts}`;
     const before = this.lastState.get(s.name);
     this.lastState.set(s.name, key);
-    if (this.busy.has(s.name) || before === undefined || before === key) return;
+    if (this.busy.has(s.name) || this.paused || before === undefined || before === key) return;
     const failed = s.state === "failed" || s.state === "backoff";
     void (async () => {
       await this.sys.events.record({ actor: "system", action: `service.${s.state}`, target: s.name, outcome: failed ? "failed" : "ok", detail: s.reason });
@@ -373,7 +387,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
       return await work();
     } finally {
       this.busy.delete(name);
-      this.emit("change");
+      this.changed();
     }
   }
 
@@ -469,7 +483,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
     this.lastHealth.set(name, { ok: r.ok, at: Date.now() });
     if (last && last.ok === r.ok) return;
     await this.sys.db.serviceHealth.create({ data: { service: name, ok: r.ok, check: r.check, detail: r.detail } });
-    this.emit("change");
+    this.changed();
   }
 
   /** One round of watching: the health checks that are due, and a new supervisor when it is gone. */
@@ -578,7 +592,8 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
       } else {
         const file = this.uploadPath(input.upload ?? "");
         const archive = await archiveSizes(file);
-        await requireSpace(this.sys.paths.dataDir, unpackedEstimate(archive.size, archive.gzip, archive.isize), `unpacking the release takes about ${bytesText(unpackedEstimate(archive.size, archive.gzip, archive.isize))}`);
+        const unpacked = unpackedEstimate(archive.size, archive.gzip, archive.isize);
+        await requireSpace(this.sys.paths.dataDir, unpacked, `unpacking the release takes about ${bytesText(unpacked)}`);
         const app = join(staging, "rootfs", "app");
         await mkdir(app, { recursive: true });
         job.progress(0.05, "unpacking the release");

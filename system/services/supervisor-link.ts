@@ -61,7 +61,7 @@ function dial(path: string): Promise<Socket | null> {
 }
 
 /** One connection to the supervisor, made again on demand. */
-export class SupervisorLink extends EventEmitter<{ status: [SupervisorStatus]; removed: [string]; lost: [] }> {
+export class SupervisorLink extends EventEmitter<{ status: [SupervisorStatus]; removed: [string]; lost: [gone: number | null] }> {
   /** The supervisor's statuses, by service name (empty while not connected). */
   readonly statuses = new Map<string, SupervisorStatus>();
   /** The supervisor's pid while connected. */
@@ -143,12 +143,13 @@ export class SupervisorLink extends EventEmitter<{ status: [SupervisorStatus]; r
         clearTimeout(timer);
         reject(new AppError("UNAVAILABLE", "the service supervisor closed the connection"));
         if (this.socket !== socket) return;
+        const gone = this.pid;
         this.socket = null;
         this.pid = null;
         this.statuses.clear();
         for (const w of this.waiting.values()) w.reject(new AppError("UNAVAILABLE", "the service supervisor went away"));
         this.waiting.clear();
-        this.emit("lost");
+        this.emit("lost", gone);
       });
     });
   }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { rssMb, startAppliance, type ApplianceProcess } from "~/scripts/lib/appliance-process.mjs";
 import { runBin } from "../helpers/appliance";
-import { buildScriptRelease, stopSupervisors, supervisorPid } from "../helpers/services";
+import { buildScriptRelease, stopSupervisors, supervisorPid, waitFor } from "../helpers/services";
 
 let work: string;
 let root: string;
@@ -21,15 +21,6 @@ vi.setConfig({ testTimeout: 60_000 });
 type View = { name: string; state: string; pid: number | null; restarts: number };
 const cli = (...args: string[]) => runBin("maculaos", args, { MACULAOS_ROOT: root });
 const services = async () => JSON.parse((await cli("services", "--json")).stdout) as View[];
-const waitFor = async <T,>(what: string, fn: () => Promise<T | undefined | false | null>, ms = 20_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 /** The parent pid of `pid`. */
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
 /** True while `pid` runs (a zombie, waiting for init to reap it, has ended). */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAppliance, type Appliance } from "~/server/app";
 import { createLogger } from "~/system/logging/logger";
 import { REPO, runBin } from "../helpers/appliance";
-import { buildImage, buildOtpRelease, buildScriptRelease, freePort, manifestSize, pushIndex, startRegistry, stopSupervisors, supervisorPid, type Registry } from "../helpers/services";
+import { buildImage, buildOtpRelease, buildScriptRelease, freePort, manifestSize, pushIndex, startRegistry, stopSupervisors, supervisorPid, waitFor, type Registry } from "../helpers/services";
 
 let work: string;
 let root: string;
@@ -29,15 +29,6 @@ const cli = (...args: string[]) => runBin("maculaos", args, { MACULAOS_ROOT: roo
 /** One service as `maculaos services --json` shows it, read from the appliance directly (the CLI's own output is
  * checked where it matters; polling through a new CLI process each time only costs time). */
 const one = async (name: string) => (await app.sys.services.list()).find((s) => s.name === name);
-const waitFor = async <T,>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 const errorLogs = () => logs.filter((l) => (JSON.parse(l) as { level: string }).level === "error");
 
 let otp: Promise<string>;

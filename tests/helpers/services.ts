@@ -186,3 +186,14 @@ export async function stopSupervisors(root: string): Promise<void> {
   process.kill(pid, "SIGTERM");
   for (let i = 0; i < 300 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
 }
+
+/** Polls `fn` every 100 ms until it returns something truthy, which it returns; fails after `ms` naming `what`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
