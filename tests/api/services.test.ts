@@ -199,7 +199,8 @@ describe("images from an OCI registry", () => {
       return s?.state === "running" && s;
     });
     expect(after.pid).not.toBe(before?.pid);
-    expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe("web v1\n");
+    // running means started; httpd listens a moment later
+    expect(await waitFor("web answering", () => fetch(`http://127.0.0.1:${httpPort}/`).then((r) => r.text(), () => null))).toBe("web v1\n");
   });
 
   it("stops (and stays stopped after a restart of the appliance), starts, restarts and removes keeping the data", async () => {
