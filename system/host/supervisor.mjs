@@ -14,7 +14,8 @@
 // supervisor reads state.json, takes over every service whose process still runs (the same pid and start time),
 // reopens its FIFOs and watches it, and restarts those that ended while nobody watched.
 // SIGTERM stops every service (SIGTERM to its process group, SIGKILL after its grace period) and ends the supervisor;
-// it says {event: "bye"} first, so the appliance knows it was stopped on purpose and does not start another one.
+// it says {event: "bye"} first, so the appliance knows it was stopped on purpose and does not start another one. With
+// no service left and nobody connected it ends by itself.
 // Plain JavaScript with node's built-ins only, so it runs under `node` without the appliance's bundle and stays small.
 // Usage: node supervisor.mjs RUN_DIR
 import { execFileSync, spawn } from "node:child_process";
@@ -326,11 +327,22 @@ function handle(msg) {
   throw new Error(`unknown operation ${JSON.stringify(msg.op)}`);
 }
 
+/** Ends the supervisor once it supervises nothing and nobody is connected (the appliance starts one when needed). */
+function endIfIdle() {
+  if (clients.size || services.size || ending) return;
+  rmSync(SOCKET, { force: true });
+  rmSync(PID_FILE, { force: true });
+  process.exit(0);
+}
+
 /** Serves one connection of the appliance. */
 function serve(sock) {
   clients.add(sock);
   sock.setEncoding("utf8");
-  sock.on("close", () => clients.delete(sock));
+  sock.on("close", () => {
+    clients.delete(sock);
+    endIfIdle();
+  });
   sock.on("error", ignore);
   sock.write(`${JSON.stringify({ event: "hello", pid: process.pid, services: [...services.values()].map((s) => s.status) })}\n`);
   let buf = "";

@@ -99,7 +99,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ServiceManager extends EventEmitter<{ change: [] }> {
   private timer: NodeJS.Timeout | undefined;
   private readonly lastState = new Map<string, string>();
-  private readonly lastHealth = new Map<string, { ok: boolean; at: number }>();
+  /** The last check of each service, and the run it checked (its start time): a new run starts unknown. */
+  private readonly lastHealth = new Map<string, { ok: boolean; at: number; run: string | null }>();
   private readonly busy = new Set<string>();
   private ticking = false;
   private recovering: Promise<void> | null = null;
@@ -252,6 +253,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
     const state: ServiceState = status?.state ?? (row.desired === "running" ? "exited" : "stopped");
     const running = state === "running" && status?.startedAt;
     const h = this.lastHealth.get(row.name);
+    const checked = h && h.run === (status?.startedAt ?? null) ? h : undefined;
     return {
       name: row.name,
       source,
@@ -264,7 +266,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
       uptimeSeconds: running && status?.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)) : null,
       restarts: status?.restarts ?? 0,
       ports: spec.ports,
-      health: state !== "running" ? (state === "stopped" ? "unknown" : "unhealthy") : !h ? "unknown" : h.ok ? "healthy" : "unhealthy",
+      health: state !== "running" ? (state === "stopped" ? "unknown" : "unhealthy") : !checked ? "unknown" : checked.ok ? "healthy" : "unhealthy",
       deployedAt: row.deployedAt,
       hasPrevious: row.previous !== null,
     };
@@ -480,7 +482,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
 
   private async recordHealth(name: string, r: { ok: boolean; check: string; detail: string }): Promise<void> {
     const last = this.lastHealth.get(name);
-    this.lastHealth.set(name, { ok: r.ok, at: Date.now() });
+    this.lastHealth.set(name, { ok: r.ok, at: Date.now(), run: this.link.statuses.get(name)?.startedAt ?? null });
     if (last && last.ok === r.ok) return;
     await this.sys.db.serviceHealth.create({ data: { service: name, ok: r.ok, check: r.check, detail: r.detail } });
     this.changed();
@@ -493,11 +495,14 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
     try {
       const rows = await this.sys.db.service.findMany();
       if (!this.link.connected && !this.link.stopped && rows.some((r) => r.desired === "running")) this.recover();
+      const settle = this.sys.config.current().services.settle_seconds * 1000;
       for (const row of rows) {
-        if (this.busy.has(row.name) || this.link.statuses.get(row.name)?.state !== "running") continue;
+        const s = this.link.statuses.get(row.name);
+        // a run is first checked once it has had the settle time to come up (a deploy checks it itself)
+        if (this.busy.has(row.name) || s?.state !== "running" || Date.now() - Date.parse(s.startedAt ?? "") < settle) continue;
         const { spec } = this.stored(row);
         const last = this.lastHealth.get(row.name);
-        if (!last || !last.ok || Date.now() - last.at >= (spec.health?.intervalSeconds ?? 10) * 1000) await this.recordHealth(row.name, await this.check(spec));
+        if (!last || last.run !== s.startedAt || !last.ok || Date.now() - last.at >= (spec.health?.intervalSeconds ?? 10) * 1000) await this.recordHealth(row.name, await this.check(spec));
       }
     } catch (error) {
       this.sys.log.warn("watching services failed once", { error });
