@@ -2,7 +2,7 @@
 // `--if-needed` skips the build when the sources have not changed since the last one (a hash in dist/.build-hash).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -55,7 +55,9 @@ for (const [entry, out] of [["cli/main.ts", "dist/cli.mjs"], ["cli/release.ts", 
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
 }
-console.log("build: server and CLI bundled into dist/");
+// The service supervisor runs as its own small node process: plain JavaScript, copied beside the server bundle.
+copyFileSync(join(root, "system/host/supervisor.mjs"), join(root, "dist/supervisor.mjs"));
+console.log("build: server, CLI and service supervisor in dist/");
 
 if (!process.argv.includes("--no-pages")) {
   execFileSync(process.execPath, [join(root, "node_modules/next/dist/bin/next"), "build"], { stdio: "inherit", cwd: root, env });

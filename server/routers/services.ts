@@ -1,4 +1,4 @@
-// services.* procedures: deploy, list, inspect, logs, start, stop, restart, remove.
+// services.* procedures: deploy, list (and its live stream), inspect, logs, start, stop, restart, remove.
 import { z } from "zod";
 import { actorOf } from "~/system/accounts/accounts";
 import { parseSince } from "~/system/services/logs";
@@ -12,6 +12,7 @@ const logsInput = name.extend({ lines: z.number().int().min(1).max(10000).option
 /** services.* procedures. */
 export const servicesRouter = router({
   list: authedProcedure.query(({ ctx }) => ctx.sys.services.list().then((services) => ({ services }))),
+  watch: authedProcedure.subscription(({ ctx, signal }) => ctx.sys.services.watch(signal)),
   get: authedProcedure.input(name).query(({ ctx, input }) => ctx.sys.services.get(input.name)),
   logs: authedProcedure.input(logsInput).query(({ ctx, input }) => ctx.sys.services.logs(input.name, { lines: input.lines, ...(input.since ? { since: parseSince(input.since) } : {}) }).then((lines) => ({ lines }))),
   followLogs: authedProcedure.input(name).subscription(({ ctx, input, signal }) => ctx.sys.services.followLogs(input.name, signal)),

@@ -249,6 +249,13 @@ export const configSchema = strict({
     .array(strict({ host: text("a registry host like ghcr.io or registry.local:5000", (s) => isHost(s) || isHostPort(s)), username: text("a user name").optional(), password: text("a password").optional() }))
     .superRefine(unique("host"))
     .default([]),
+  services: strict({
+    restart_delay_ms: int("milliseconds 10-60000", 10, 60_000).default(250),
+    max_restart_delay_ms: int("milliseconds 100-3600000", 100, 3_600_000).default(30_000),
+    crash_loop_restarts: int("a number of exits 1-100", 1, 100).default(5),
+    crash_loop_seconds: int("seconds 1-3600", 1, 3600).default(10),
+    settle_seconds: int("seconds 1-600", 1, 600).default(2),
+  }).prefault({}),
   backup: strict({
     schedule: schedule.optional(),
     retention: strict({ count: int("a backup count 1-1000", 1, 1000).default(7), max_age_days: int("a number of days 1-36500", 1, 36500).optional() }).prefault({}),

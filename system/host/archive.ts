@@ -48,6 +48,21 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
+/** What a free space check needs to know of an archive file: its size, whether it is gzip, and gzip's ISIZE
+ * trailer (the uncompressed size modulo 4 GiB). */
+export async function archiveSizes(file: string): Promise<{ size: number; gzip: boolean; isize: number | null }> {
+  const gzip = await isGzip(file);
+  const fh = await open(file, "r");
+  try {
+    const { size } = await fh.stat();
+    if (!gzip || size < 18) return { size, gzip, isize: null };
+    const { buffer } = await fh.read(Buffer.alloc(4), 0, 4, size - 4);
+    return { size, gzip, isize: buffer.readUInt32LE(0) };
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Extracts the tar (or tar.gz) `file` into the existing directory `target`; `label` names the archive in errors. */
 export async function extractTar(file: string, target: string, opts: ExtractOptions, label = file): Promise<number> {
   const gz = await isGzip(file);
@@ -71,7 +86,10 @@ export async function extractTarStream(source: Readable, gz: boolean, target: st
       failed = true;
       source.destroy();
       tar.destroy();
-      reject(e instanceof AppError ? e : new AppError("INTEGRITY_FAILED", `${label}: not a readable tar archive: ${(e as Error).message}`, { cause: e }));
+      const full = (e as NodeJS.ErrnoException).code === "ENOSPC" || (e as NodeJS.ErrnoException).code === "EDQUOT";
+      if (e instanceof AppError) reject(e);
+      else if (full) reject(new AppError("NO_SPACE", `${label}: the disk is full`, { cause: e }));
+      else reject(new AppError("INTEGRITY_FAILED", `${label}: not a readable tar archive: ${(e as Error).message}`, { cause: e }));
     };
     tar.on("entry", (header, body, next) => {
       x.entry(header, body).then(() => {

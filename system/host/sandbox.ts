@@ -1,11 +1,15 @@
 // Running a service: the namespace sandbox command (new mount and pid namespaces, bind mounts, chroot, uid/gid),
-// mount targets prepared inside the root file system without following its symlinks, and the detached supervisor.
+// mount targets prepared inside the root file system without following its symlinks, and starting the detached
+// service supervisor.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { lstat, mkdir, readFile, writeFile } from "node:fs/promises";
+import { closeSync, existsSync, openSync } from "node:fs";
+import { lstat, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../errors";
+
+/** V8 flags of the supervisor: a small heap (it holds a few statuses and log lines at a time). */
+const SUPERVISOR_NODE_FLAGS = ["--max-old-space-size=16", "--max-semi-space-size=1"];
 
 /** A bind mount into the sandbox: a host path at a path inside the root file system. */
 export interface Mount {
@@ -74,46 +78,22 @@ export async function prepareMountTarget(rootfs: string, path: string, kind: "di
   }
 }
 
-/** The supervisor script (next to this module in the sources; dist/ bundles find it in the sources too). */
+/** The supervisor script, beside this module: in the sources, and in dist/ (so in the image) beside the bundle. */
 function supervisorScript(): string {
-  for (const rel of ["../services/supervisor.mjs", "../system/services/supervisor.mjs"]) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  throw new AppError("INTERNAL", "the service supervisor script (system/services/supervisor.mjs) is missing");
+  const path = fileURLToPath(new URL("./supervisor.mjs", import.meta.url));
+  if (!existsSync(path)) throw new AppError("INTERNAL", `the service supervisor script ${path} is missing`);
+  return path;
 }
 
-/** Starts the detached supervisor for the spec file; it outlives the appliance. Returns its pid. */
-export function startSupervisor(specFile: string): number {
-  const child = spawn(process.execPath, ["--max-old-space-size=16", supervisorScript(), specFile], { detached: true, stdio: "ignore", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } as Record<string, string> as NodeJS.ProcessEnv });
-  child.unref();
-  if (!child.pid) throw new AppError("IO_FAILED", "the service supervisor could not be started");
-  return child.pid;
-}
-
-/** True when `pid` is a live supervisor of service `name` (not a recycled pid). */
-export async function supervisorAlive(pid: number, name: string): Promise<boolean> {
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  if (/\) Z /.test(stat)) return false;
-  return cmdline.split(/[\0 ]/).slice(0, 2).join(" ") === `maculaos-supervisor ${name}`; // the title the supervisor sets
-}
-
-/** True when a process with `pid` exists. */
-export function processAlive(pid: number): boolean {
+/** Starts the shared service supervisor for `runDir`, detached so it outlives the appliance; its own messages go
+ * to `logFile`. */
+export function startSupervisor(runDir: string, logFile: string): void {
+  const out = openSync(logFile, "a", 0o640);
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Sends `signal` to `pid`, ignoring a process that is already gone. */
-export function signalProcess(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
+    const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, supervisorScript(), runDir], { detached: true, stdio: ["ignore", out, out], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } as Record<string, string> as NodeJS.ProcessEnv });
+    child.unref();
+    if (!child.pid) throw new AppError("IO_FAILED", "the service supervisor could not be started");
+  } finally {
+    closeSync(out);
   }
 }

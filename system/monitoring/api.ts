@@ -1,33 +1,16 @@
 // Small adapters between monitoring and the API: live samples as an async stream, and log source names checked.
 import { AppError } from "../errors";
+import { latest } from "../events/latest";
 import { LOG_SOURCES, type LogSource } from "../logs/read";
 import type { Monitoring } from "./monitoring";
 import type { Sample } from "./sampler";
 
 /** Yields each new sample until `signal` aborts; a slow reader only ever gets the newest. */
-export async function* liveSamples(mon: Monitoring, signal: AbortSignal | undefined): AsyncGenerator<Sample> {
-  let pending: Sample | undefined;
-  let wake: (() => void) | undefined;
-  const onSample = (s: Sample) => {
-    pending = s;
-    wake?.();
-  };
-  const onAbort = () => wake?.();
-  mon.sampler.on("sample", onSample);
-  signal?.addEventListener("abort", onAbort);
-  try {
-    while (!signal?.aborted) {
-      if (pending) {
-        const s = pending;
-        pending = undefined;
-        yield s;
-      } else await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
-  } finally {
-    mon.sampler.off("sample", onSample);
-    signal?.removeEventListener("abort", onAbort);
-  }
+export function liveSamples(mon: Monitoring, signal: AbortSignal | undefined): AsyncGenerator<Sample> {
+  return latest<Sample>((push) => {
+    mon.sampler.on("sample", push);
+    return () => mon.sampler.off("sample", push);
+  }, signal);
 }
 
 /** Checks a `maculaos logs SOURCE` name; NOT_FOUND names the sources there are. */

@@ -1,20 +1,27 @@
-// The service manager: deploys images and release tarballs, keeps the desired state in the database, starts each
-// service under its own detached supervisor (so services outlive appliance restarts and are found again), watches
-// them (process, http and tcp checks, with a health history), and rolls a deploy back when the new version fails.
+// The service manager: deploys images and release tarballs, keeps the desired state in the database, and runs every
+// service under the one shared supervisor (system/host/supervisor.mjs, detached, so services outlive appliance
+// restarts and are found again; a supervisor that dies is started again and takes the running services over). It
+// watches them (state changes pushed by the supervisor, http and tcp checks, with a health history), tells live
+// views of each change, and rolls a deploy back when the new version fails.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, readdir, writeFile } from "node:fs/promises";
+import { EventEmitter } from "node:events";
+import { chown, mkdir, readFile, rename, rm, readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { basename, join } from "node:path";
 import { AppError, isAppError } from "../errors";
-import { extractTar } from "../host/archive";
+import { latest } from "../events/latest";
+import { archiveSizes, extractTar } from "../host/archive";
 import { chooseRuntime, crunArgv } from "../host/oci-runtime";
-import { prepareMountTarget, processAlive, sandboxArgv, signalProcess, startSupervisor, supervisorAlive, type Mount } from "../host/sandbox";
+import { prepareMountTarget, sandboxArgv, type Mount } from "../host/sandbox";
+import { bytesText, requireSpace } from "../host/space";
 import type { JobControl, JobView } from "../jobs/jobs";
 import type { System } from "../system";
-import { pullImage } from "./image";
+import { planImage, pullLayers, unpackedEstimate } from "./image";
+import { hostPlatform } from "./registry";
 import { followLog, LOG_KEEP, readLog, type LogLine } from "./logs";
-import { detectRelease, releaseRoot } from "./release";
+import { detectRelease, releaseEtc, releaseRoot, releaseUser } from "./release";
+import { SupervisorLink, type SupervisorSpec, type SupervisorStatus } from "./supervisor-link";
 
 /** How one version of a service runs (stored as JSON in the database). */
 export interface RunSpec {
@@ -28,6 +35,7 @@ export interface RunSpec {
   volumes: string[];
   ports: number[];
   health?: { http?: string | undefined; tcp?: string | undefined; intervalSeconds: number } | undefined;
+  /** How long the health check may take to pass after a start (0 without one). */
   startSeconds: number;
   stopTimeoutMs: number;
 }
@@ -45,8 +53,8 @@ export interface DeployInput {
   ports?: number[] | undefined;
 }
 
-/** A service's state as the supervisor and the manager see it. */
-export type ServiceState = "running" | "starting" | "backoff" | "stopped" | "failed" | "exited";
+/** A service's state: the supervisor's, or `exited` while no supervisor answers for a service that should run. */
+export type ServiceState = "running" | "backoff" | "stopped" | "failed" | "exited";
 
 /** One service as the API shows it. */
 export interface ServiceView {
@@ -66,16 +74,6 @@ export interface ServiceView {
   hasPrevious: boolean;
 }
 
-interface SupervisorStatus {
-  shimPid: number;
-  state: "starting" | "running" | "backoff" | "failed" | "stopped";
-  pid: number | null;
-  startedAt: string | null;
-  restarts: number;
-  reason: string | null;
-  lastExit: { code: number | null; signal: string | null } | null;
-}
-
 interface Stored {
   spec: RunSpec;
   source: ServiceSource;
@@ -86,6 +84,7 @@ const RESERVED = new Set(["services", "keys", "update", "updates", "backup", "ba
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const LOG_MAX_BYTES = 10 * 1024 * 1024;
 const MONITOR_MS = 1000;
+const RETRY_MS = 10_000;
 const DEFAULT_VOLUME = "/data";
 
 /** Checks a service name: lowercase letters, digits, - and _, not one of the appliance's own directories. */
@@ -96,17 +95,36 @@ export function checkName(name: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Deploys, runs and watches the node's services. */
-export class ServiceManager {
+/** Deploys, runs and watches the node's services; emits `change` whenever a service's view may have changed. */
+export class ServiceManager extends EventEmitter<{ change: [] }> {
   private timer: NodeJS.Timeout | undefined;
   private readonly lastState = new Map<string, string>();
-  private readonly lastHealth = new Map<string, { ok: boolean; at: number }>();
+  /** The last check of each service, and the run it checked (its start time): a new run starts unknown. */
+  private readonly lastHealth = new Map<string, { ok: boolean; at: number; run: string | null }>();
   private readonly busy = new Set<string>();
   private ticking = false;
+  private recovering: Promise<void> | null = null;
+  /** No new supervisor is started by the watching before this time (after one could not be started). */
+  private retryAt = 0;
+  private closed = false;
+  /** Between pauseAll() and init(): the data is being swapped, so nothing is written to the database. */
+  private paused = false;
   /** crun where it works, else the namespace sandbox (chosen once per start of the appliance). */
   readonly runtime = chooseRuntime();
+  /** The connection to the shared supervisor. */
+  private readonly link: SupervisorLink;
 
-  constructor(private readonly sys: System) {}
+  constructor(private readonly sys: System) {
+    super();
+    this.setMaxListeners(0); // one listener per live view
+    this.link = new SupervisorLink(this.p.run, join(this.sys.paths.logDir, "supervisor.log"));
+    this.link.on("status", (s) => this.onStatus(s));
+    this.link.on("removed", () => this.changed());
+    this.link.on("lost", (gone) => {
+      this.changed();
+      if (!this.link.stopped) this.recover(gone); // killed: start a new one; stopped on purpose (a shutdown): leave it
+    });
+  }
 
   private get p() {
     const services = join(this.sys.paths.dataDir, "services");
@@ -121,40 +139,100 @@ export class ServiceManager {
       logDir: join(this.sys.paths.logDir, "services"),
       log: (n: string) => join(this.sys.paths.logDir, "services", `${n}.log`),
       run,
-      spec: (n: string) => join(run, `${n}.json`),
-      status: (n: string) => join(run, `${n}.status.json`),
     };
   }
 
-  /** Starts every service whose desired state is running and whose supervisor is gone (after a reboot), adopts the rest, and starts watching. */
+  /** Connects to the supervisor (starting it when a service should run and none does, after a reboot), starts every
+   * service whose desired state is running and that the supervisor does not run, and starts watching. */
   async init(): Promise<void> {
+    this.closed = false;
+    this.paused = false;
     await mkdir(this.p.run, { recursive: true, mode: 0o700 });
     await mkdir(this.p.logDir, { recursive: true });
-    for (const row of await this.sys.db.service.findMany({ where: { desired: "running" } })) {
-      const status = await this.status(row.name);
-      if (status && (await supervisorAlive(status.shimPid, row.name))) continue;
-      if (status?.state === "failed") continue;
-      try {
-        await this.launch(row.name, this.stored(row).spec);
-        await this.sys.events.record({ actor: "system", action: "service.start", target: row.name, outcome: "ok", detail: "started again after the node came up" });
-      } catch (error) {
-        this.sys.log.warn("a service could not be started", { service: row.name, error });
-      }
+    const rows = await this.sys.db.service.findMany();
+    try {
+      if (rows.some((r) => r.desired === "running")) await this.link.ensure();
+      else await this.link.attach();
+      if (this.link.connected) await this.reconcile(rows, "started again after the node came up");
+    } catch (error) {
+      this.sys.log.warn("the service supervisor could not be reached; trying again", { error });
     }
+    clearInterval(this.timer);
     this.timer = setInterval(() => void this.tick(), MONITOR_MS);
     this.timer.unref();
+    this.changed();
   }
 
   /** Stops every service and the watching (a restore is about to swap their data); desired states stay as they are,
    * and init() starts what should run again, from the state then in the database. */
   async pauseAll(): Promise<void> {
     clearInterval(this.timer);
-    for (const row of await this.sys.db.service.findMany()) await this.halt(row.name, this.stored(row).spec);
+    this.paused = true;
+    for (const row of await this.sys.db.service.findMany()) await this.halt(row.name);
   }
 
-  /** Stops watching (the services keep running). */
+  /** Tells live views that a service may have changed (not while paused: they would read the database mid-swap). */
+  private changed(): void {
+    if (!this.paused) this.emit("change");
+  }
+
+  /** Stops watching and disconnects (the supervisor and the services keep running). */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
+    this.link.close();
+  }
+
+  /** Makes the supervisor run what the database says should run: starts services it does not run, stops those that
+   * should be stopped, and forgets those the database no longer has. `why` goes into the start events. */
+  private async reconcile(rows: Array<{ name: string; spec: string; source: string; desired: string }>, why: string): Promise<void> {
+    for (const row of rows) {
+      if (this.busy.has(row.name)) continue;
+      const s = this.link.statuses.get(row.name);
+      try {
+        if (row.desired === "running" && (!s || s.state === "stopped")) {
+          await this.launch(row.name, this.stored(row).spec);
+          await this.sys.events.record({ actor: "system", action: "service.start", target: row.name, outcome: "ok", detail: why });
+        } else if (row.desired === "stopped" && s && s.state !== "stopped") await this.halt(row.name);
+      } catch (error) {
+        this.sys.log.warn("a service could not be started", { service: row.name, error });
+      }
+    }
+    for (const name of [...this.link.statuses.keys()]) if (!this.busy.has(name) && !rows.some((r) => r.name === name)) await this.link.request({ op: "forget", name });
+  }
+
+  /** After the supervisor went away (killed): starts a new one, which takes the running services over, and starts what
+   * should run and no longer does. */
+  private recover(gone: number | null = null): void {
+    if (this.recovering || this.closed || this.paused || Date.now() < this.retryAt) return;
+    this.recovering = (async () => {
+      const rows = await this.sys.db.service.findMany();
+      if (!rows.some((r) => r.desired === "running")) return;
+      await this.link.ensure();
+      this.sys.log.warn("the service supervisor was gone; a new one took the running services over", { gone, supervisor: this.link.pid });
+      await this.sys.events.record({ actor: "system", action: "service.supervisor", target: "supervisor", outcome: "failed", detail: `the service supervisor${gone ? ` (pid ${gone})` : ""} was gone; pid ${this.link.pid} took the running services over` });
+      await this.reconcile(rows, "started again: it had ended while its supervisor was gone");
+    })()
+      .catch((error: unknown) => {
+        this.retryAt = Date.now() + RETRY_MS;
+        this.sys.log.warn(`the service supervisor could not be started again; trying again in ${RETRY_MS / 1000} s`, { error });
+      })
+      .finally(() => (this.recovering = null));
+  }
+
+  /** A status pushed by the supervisor: live views learn of it, and a change of state becomes an event (and a failed
+   * process check in the health history) unless the manager itself is changing the service. */
+  private onStatus(s: SupervisorStatus): void {
+    this.changed();
+    const key = `${s.state}:${s.restarts}`;
+    const before = this.lastState.get(s.name);
+    this.lastState.set(s.name, key);
+    if (this.busy.has(s.name) || this.paused || before === undefined || before === key) return;
+    const failed = s.state === "failed" || s.state === "backoff";
+    void (async () => {
+      await this.sys.events.record({ actor: "system", action: `service.${s.state}`, target: s.name, outcome: failed ? "failed" : "ok", detail: s.reason });
+      if (failed) await this.recordHealth(s.name, { ok: false, check: "process", detail: s.reason ?? s.state });
+    })().catch((error: unknown) => this.sys.log.warn("a service's state change could not be recorded", { service: s.name, error }));
   }
 
   private stored(row: { spec: string; source: string }): Stored {
@@ -167,27 +245,15 @@ export class ServiceManager {
     return row;
   }
 
-  private async status(name: string): Promise<SupervisorStatus | null> {
-    const text = await readFile(this.p.status(name), "utf8").catch(() => null);
-    try {
-      return text ? (JSON.parse(text) as SupervisorStatus) : null;
-    } catch {
-      return null;
-    }
-  }
-
   // ---- views ----
 
-  private async view(row: { name: string; spec: string; source: string; previous: string | null; desired: string; deployedAt: Date }): Promise<ServiceView> {
+  private view(row: { name: string; spec: string; source: string; previous: string | null; desired: string; deployedAt: Date }): ServiceView {
     const { spec, source } = this.stored(row);
-    const status = await this.status(row.name);
-    const alive = status ? await supervisorAlive(status.shimPid, row.name) : false;
-    let state: ServiceState;
-    if (alive && status) state = status.state === "stopped" || status.state === "failed" ? "starting" : status.state;
-    else if (status?.state === "failed") state = "failed";
-    else state = row.desired === "running" && status?.state !== "stopped" && status ? "exited" : "stopped";
+    const status = this.link.statuses.get(row.name);
+    const state: ServiceState = status?.state ?? (row.desired === "running" ? "exited" : "stopped");
     const running = state === "running" && status?.startedAt;
     const h = this.lastHealth.get(row.name);
+    const checked = h && h.run === (status?.startedAt ?? null) ? h : undefined;
     return {
       name: row.name,
       source,
@@ -200,7 +266,7 @@ export class ServiceManager {
       uptimeSeconds: running && status?.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)) : null,
       restarts: status?.restarts ?? 0,
       ports: spec.ports,
-      health: state !== "running" ? (state === "stopped" ? "unknown" : "unhealthy") : !h ? "unknown" : h.ok ? "healthy" : "unhealthy",
+      health: state !== "running" ? (state === "stopped" ? "unknown" : "unhealthy") : !checked ? "unknown" : checked.ok ? "healthy" : "unhealthy",
       deployedAt: row.deployedAt,
       hasPrevious: row.previous !== null,
     };
@@ -209,7 +275,17 @@ export class ServiceManager {
   /** Every service with its live state. */
   async list(): Promise<ServiceView[]> {
     const rows = await this.sys.db.service.findMany({ orderBy: { name: "asc" } });
-    return Promise.all(rows.map((r) => this.view(r)));
+    return rows.map((r) => this.view(r));
+  }
+
+  /** Every service with its live state, now and after each change, until `signal` aborts. */
+  async *watch(signal?: AbortSignal): AsyncGenerator<ServiceView[]> {
+    const changes = latest<null>((push) => {
+      const on = () => push(null);
+      this.on("change", on);
+      return () => this.off("change", on);
+    }, signal, { value: null });
+    for await (const _ of changes) yield await this.list(); // eslint-disable-line @typescript-eslint/no-unused-vars
   }
 
   /** One service with how it runs and its recent health history. */
@@ -218,7 +294,7 @@ export class ServiceManager {
     const { spec } = this.stored(row);
     const history = await this.sys.db.serviceHealth.findMany({ where: { service: name }, orderBy: { id: "desc" }, take: 50 });
     return {
-      ...(await this.view(row)),
+      ...this.view(row),
       command: spec.argv,
       workdir: spec.workdir,
       volumes: spec.volumes.map((v, i) => ({ host: this.volumeSource(name, i), path: v })),
@@ -251,19 +327,22 @@ export class ServiceManager {
     };
   }
 
-  /** The bind mounts of a version: the host's system for releases, devices, name service files, and the volumes. */
+  /** The bind mounts of a version: for a release the host's system (its own /etc is in its root file system), the
+   * host's hosts and resolv.conf, CA certificates for a release, devices, and the volumes (owned by the service's
+   * user when they are made). */
   private async mounts(name: string, spec: RunSpec, rootfs: string): Promise<Mount[]> {
     const mounts: Mount[] = [];
     const add = async (source: string, target: string, readOnly: boolean, kind: "dir" | "file") => {
       await prepareMountTarget(rootfs, target, kind);
       mounts.push({ source, target, readOnly });
     };
-    if (spec.kind === "release") for (const d of ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"]) if (existsSync(d)) await add(d, d, true, "dir");
+    if (spec.kind === "release") for (const d of ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc/ssl/certs"]) if (existsSync(d)) await add(d, d, true, "dir");
     for (const d of ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]) await add(d, d, false, "file");
-    if (spec.kind === "image") for (const f of ["/etc/resolv.conf", "/etc/hosts"]) if (existsSync(f)) await add(f, f, true, "file");
+    for (const f of ["/etc/resolv.conf", "/etc/hosts"]) if (existsSync(f)) await add(f, f, true, "file");
     for (const [i, path] of spec.volumes.entries()) {
       const source = this.volumeSource(name, i);
-      await mkdir(source, { recursive: true, mode: 0o750 });
+      const made = await mkdir(source, { recursive: true, mode: 0o750 });
+      if (made !== undefined && (spec.uid || spec.gid)) await chown(source, spec.uid, spec.gid);
       await add(source, path, false, "dir");
     }
     await prepareMountTarget(rootfs, "/proc", "dir");
@@ -271,7 +350,7 @@ export class ServiceManager {
     return mounts;
   }
 
-  /** Starts the supervisor of `spec` and waits until it reports the process started. */
+  /** Has the supervisor start `spec` (replacing whatever runs as `name`). */
   private async launch(name: string, spec: RunSpec): Promise<void> {
     const rootfs = this.p.rootfs(name, spec.version);
     const mounts = await this.mounts(name, spec, rootfs);
@@ -280,43 +359,27 @@ export class ServiceManager {
       this.runtime.runtime === "crun"
         ? await crunArgv(this.p.version(name, spec.version), { name, argv: spec.argv, env, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts })
         : sandboxArgv({ rootfs, workdir: spec.workdir, uid: spec.uid, gid: spec.gid, mounts, argv: spec.argv });
-    const supervisor = {
+    const c = this.sys.config.current().services;
+    const supervised: SupervisorSpec = {
       name,
       argv,
       env,
       logFile: this.p.log(name),
       logMaxBytes: LOG_MAX_BYTES,
       logKeep: LOG_KEEP,
-      statusFile: this.p.status(name),
-      backoffMs: 250,
-      maxBackoffMs: 30_000,
-      maxQuickCrashes: 5,
-      quickMs: 10_000,
+      backoffMs: c.restart_delay_ms,
+      maxBackoffMs: Math.max(c.max_restart_delay_ms, c.restart_delay_ms),
+      maxQuickCrashes: c.crash_loop_restarts,
+      quickMs: c.crash_loop_seconds * 1000,
       stopTimeoutMs: spec.stopTimeoutMs,
     };
-    await mkdir(this.p.run, { recursive: true, mode: 0o700 });
-    await writeFile(this.p.spec(name), JSON.stringify(supervisor), { mode: 0o600 });
-    await rm(this.p.status(name), { force: true });
-    startSupervisor(this.p.spec(name));
-    for (let i = 0; i < 100; i++) {
-      if (await this.status(name)) return;
-      await sleep(50);
-    }
-    throw new AppError("IO_FAILED", `the supervisor of ${name} did not report within 5 s`);
+    await this.link.request({ op: "start", spec: supervised });
   }
 
-  /** Stops the supervisor and the service (SIGTERM, SIGKILL after the grace period) and waits until both are gone. */
-  private async halt(name: string, spec: RunSpec | undefined): Promise<void> {
-    const status = await this.status(name);
-    if (!status || !(await supervisorAlive(status.shimPid, name))) return;
-    signalProcess(status.shimPid, "SIGTERM");
-    const deadline = Date.now() + (spec?.stopTimeoutMs ?? 10_000) + 5_000;
-    while (Date.now() < deadline && (await supervisorAlive(status.shimPid, name))) await sleep(50);
-    if (await supervisorAlive(status.shimPid, name)) {
-      signalProcess(status.shimPid, "SIGKILL");
-      if (status.pid) signalProcess(-status.pid, "SIGKILL");
-    }
-    if (status.pid) for (let i = 0; i < 40 && processAlive(status.pid); i++) await sleep(50);
+  /** Stops the service (SIGTERM to its processes, SIGKILL after the grace period) and waits until it has ended; a
+   * service no supervisor runs is already stopped. */
+  private async halt(name: string): Promise<void> {
+    if (await this.link.attach()) await this.link.request({ op: "stop", name });
   }
 
   private async guard<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -326,6 +389,7 @@ export class ServiceManager {
       return await work();
     } finally {
       this.busy.delete(name);
+      this.changed();
     }
   }
 
@@ -333,7 +397,6 @@ export class ServiceManager {
   start(name: string, actor: string): Promise<ServiceView> {
     return this.guard(name, async () => {
       const row = await this.row(name);
-      await this.halt(name, undefined);
       await this.launch(name, this.stored(row).spec);
       await this.sys.db.service.update({ where: { name }, data: { desired: "running" } });
       await this.sys.events.record({ actor, action: "service.start", target: name, outcome: "ok" });
@@ -344,9 +407,9 @@ export class ServiceManager {
   /** Stops a service; it stays stopped across reboots until started. */
   stop(name: string, actor: string): Promise<ServiceView> {
     return this.guard(name, async () => {
-      const row = await this.row(name);
+      await this.row(name);
       await this.sys.db.service.update({ where: { name }, data: { desired: "stopped" } });
-      await this.halt(name, this.stored(row).spec);
+      await this.halt(name);
       await this.sys.events.record({ actor, action: "service.stop", target: name, outcome: "ok" });
       return this.view(await this.row(name));
     });
@@ -356,9 +419,7 @@ export class ServiceManager {
   restart(name: string, actor: string): Promise<ServiceView> {
     return this.guard(name, async () => {
       const row = await this.row(name);
-      const { spec } = this.stored(row);
-      await this.halt(name, spec);
-      await this.launch(name, spec);
+      await this.launch(name, this.stored(row).spec); // the supervisor stops the running one first
       await this.sys.db.service.update({ where: { name }, data: { desired: "running" } });
       await this.sys.events.record({ actor, action: "service.restart", target: name, outcome: "ok" });
       return this.view(await this.row(name));
@@ -368,12 +429,11 @@ export class ServiceManager {
   /** Removes a service and its versions; its data volume stays unless `purge`. */
   remove(name: string, actor: string, purge: boolean): Promise<{ name: string; dataKept: string | null }> {
     return this.guard(name, async () => {
-      const row = await this.row(name);
-      await this.halt(name, this.stored(row).spec);
+      await this.row(name);
+      if (await this.link.attach()) await this.link.request({ op: "forget", name });
       await this.sys.db.serviceHealth.deleteMany({ where: { service: name } });
       await this.sys.db.service.delete({ where: { name } });
       await rm(this.p.dir(name), { recursive: true, force: true });
-      for (const f of [this.p.spec(name), this.p.status(name)]) await rm(f, { force: true });
       if (purge) await rm(this.p.volume(name), { recursive: true, force: true });
       this.lastState.delete(name);
       this.lastHealth.delete(name);
@@ -422,32 +482,27 @@ export class ServiceManager {
 
   private async recordHealth(name: string, r: { ok: boolean; check: string; detail: string }): Promise<void> {
     const last = this.lastHealth.get(name);
-    this.lastHealth.set(name, { ok: r.ok, at: Date.now() });
+    this.lastHealth.set(name, { ok: r.ok, at: Date.now(), run: this.link.statuses.get(name)?.startedAt ?? null });
     if (last && last.ok === r.ok) return;
     await this.sys.db.serviceHealth.create({ data: { service: name, ok: r.ok, check: r.check, detail: r.detail } });
+    this.changed();
   }
 
-  /** One round of watching: state changes become events and health history; health checks on their interval. */
+  /** One round of watching: the health checks that are due, and a new supervisor when it is gone. */
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const row of await this.sys.db.service.findMany()) {
-        if (this.busy.has(row.name)) continue;
-        const v = await this.view(row);
-        const key = `${v.state}:${v.restarts}`;
-        const before = this.lastState.get(row.name);
-        this.lastState.set(row.name, key);
-        if (before !== undefined && before !== key && v.state !== "starting") {
-          const failed = v.state === "failed" || v.state === "backoff" || v.state === "exited";
-          await this.sys.events.record({ actor: "system", action: `service.${v.state}`, target: row.name, outcome: failed ? "failed" : "ok", detail: v.reason });
-          if (failed) await this.recordHealth(row.name, { ok: false, check: "process", detail: v.reason ?? v.state });
-        }
+      const rows = await this.sys.db.service.findMany();
+      if (!this.link.connected && !this.link.stopped && rows.some((r) => r.desired === "running")) this.recover();
+      const settle = this.sys.config.current().services.settle_seconds * 1000;
+      for (const row of rows) {
+        const s = this.link.statuses.get(row.name);
+        // a run is first checked once it has had the settle time to come up (a deploy checks it itself)
+        if (this.busy.has(row.name) || s?.state !== "running" || Date.now() - Date.parse(s.startedAt ?? "") < settle) continue;
         const { spec } = this.stored(row);
-        if (v.state === "exited" && row.desired === "running") await this.relaunch(row.name, spec);
-        if (v.state !== "running") continue;
         const last = this.lastHealth.get(row.name);
-        if (!last || !last.ok || Date.now() - last.at >= (spec.health?.intervalSeconds ?? 10) * 1000) await this.recordHealth(row.name, await this.check(spec));
+        if (!last || last.run !== s.startedAt || !last.ok || Date.now() - last.at >= (spec.health?.intervalSeconds ?? 10) * 1000) await this.recordHealth(row.name, await this.check(spec));
       }
     } catch (error) {
       this.sys.log.warn("watching services failed once", { error });
@@ -456,30 +511,23 @@ export class ServiceManager {
     }
   }
 
-  /** Starts a service whose supervisor is gone though it should run (killed), after killing what it left running. */
-  private async relaunch(name: string, spec: RunSpec): Promise<void> {
-    await this.guard(name, async () => {
-      const status = await this.status(name);
-      if (status?.pid) signalProcess(-status.pid, "SIGKILL");
-      await this.launch(name, spec);
-      await this.sys.events.record({ actor: "system", action: "service.start", target: name, outcome: "ok", detail: "its supervisor was gone; started again" });
-    });
-  }
-
-  /** Waits until a just-started version has stayed up for its start period and passed its health check; returns why not. */
+  /** Waits until a just-started version has stayed up for the settle time (services.settle_seconds) and passed its
+   * health check (within its start_seconds); returns why not. */
   private async comesUp(name: string, spec: RunSpec, job?: JobControl): Promise<string | null> {
-    const first = await this.status(name);
-    const deadline = Date.now() + Math.max(spec.startSeconds, 1) * 1000;
-    const upBy = Date.now() + Math.min(2000, spec.startSeconds * 1000);
+    const first = this.link.statuses.get(name);
+    const settle = this.sys.config.current().services.settle_seconds * 1000;
+    const upBy = Date.now() + settle;
+    const deadline = Date.now() + Math.max(spec.startSeconds * 1000, settle);
     let last = { ok: !spec.health, check: "process", detail: "" };
-    while (Date.now() < deadline) {
-      const s = await this.status(name);
+    for (;;) {
+      const s = this.link.statuses.get(name);
       if (!s || s.state !== "running" || s.restarts !== (first?.restarts ?? 0)) return `it exited while starting (${s?.reason ?? s?.state ?? "no status"})`;
       if (spec.health) last = await this.check(spec);
       if (last.ok && Date.now() >= upBy) {
         await this.recordHealth(name, spec.health ? last : { ok: true, check: "process", detail: "running" });
         return null;
       }
+      if (Date.now() >= deadline) break;
       job?.progress(0.95, `waiting for ${name} to come up${spec.health ? ` (${last.detail})` : ""}`);
       await sleep(250);
     }
@@ -518,10 +566,14 @@ export class ServiceManager {
     let name = target;
     let spec: RunSpec;
     let source: ServiceSource;
-    await mkdir(join(staging, "rootfs"), { recursive: true });
     try {
       if (input.image) {
-        const img = await pullImage(input.image, join(staging, "rootfs"), this.sys.config.current().registries, (f, m) => job.progress(f * 0.9, m));
+        job.progress(0, `resolving ${input.image} for linux/${hostPlatform().architecture}`);
+        const img = await planImage(input.image, this.sys.config.current().registries);
+        // refused before anything is written: the layers may all wait in spool files while they unpack
+        await requireSpace(this.sys.paths.dataDir, img.download + img.unpacked, `deploying ${img.ref} takes ${bytesText(img.download)} of layers and about ${bytesText(img.unpacked)} unpacked`);
+        await mkdir(join(staging, "rootfs"), { recursive: true });
+        await pullLayers(img, staging, join(staging, "rootfs"), (f, m) => job.progress(f * 0.9, m));
         const c = img.config.config ?? {};
         const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
         if (!argv.length) throw new AppError("INVALID_INPUT", `${img.ref} has neither Entrypoint nor Cmd: nothing to run`);
@@ -538,14 +590,17 @@ export class ServiceManager {
           volumes: volumes.length ? volumes : [DEFAULT_VOLUME],
           ports: input.ports ?? Object.keys(c.ExposedPorts ?? {}).map((p) => Number.parseInt(p, 10)).filter((n) => n > 0),
           health: input.health?.http || input.health?.tcp ? { ...input.health, intervalSeconds: 10 } : undefined,
-          startSeconds: input.health?.http || input.health?.tcp ? 30 : 3,
+          startSeconds: input.health?.http || input.health?.tcp ? 30 : 0,
           stopTimeoutMs: 10_000,
         };
         source = { kind: "image", ref: img.ref, digest: img.digest };
       } else {
         const file = this.uploadPath(input.upload ?? "");
+        const archive = await archiveSizes(file);
+        const unpacked = unpackedEstimate(archive.size, archive.gzip, archive.isize);
+        await requireSpace(this.sys.paths.dataDir, unpacked, `unpacking the release takes about ${bytesText(unpacked)}`);
         const app = join(staging, "rootfs", "app");
-        await mkdir(app);
+        await mkdir(app, { recursive: true });
         job.progress(0.05, "unpacking the release");
         await extractTar(file, app, { kind: "release" }, "the release tarball");
         await rm(file, { force: true });
@@ -559,7 +614,8 @@ export class ServiceManager {
         name = input.name ?? checkName(rel.manifest.name ?? rel.name);
         const m = rel.manifest;
         const health = input.health?.http || input.health?.tcp ? input.health : m.health;
-        const { uid, gid } = await userIds(join(staging, "rootfs"), m.user ?? "");
+        const { uid, gid } = releaseUser(m.user);
+        await releaseEtc(join(staging, "rootfs"), name, uid, gid);
         spec = {
           version,
           kind: "release",
@@ -571,7 +627,7 @@ export class ServiceManager {
           volumes: (m.volumes ?? [DEFAULT_VOLUME]).map((v) => v.split(":").at(-1) ?? v),
           ports: input.ports ?? m.ports ?? [],
           health: health?.http || health?.tcp ? { http: health.http, tcp: health.tcp, intervalSeconds: m.health?.interval_seconds ?? 10 } : undefined,
-          startSeconds: m.health?.start_seconds ?? (health?.http || health?.tcp ? 30 : 3),
+          startSeconds: m.health?.start_seconds ?? (health?.http || health?.tcp ? 30 : 0),
           stopTimeoutMs: (m.stop_timeout_seconds ?? 10) * 1000,
         };
         source = { kind: "release", name: rel.name, version: rel.version, type: rel.type };
@@ -591,7 +647,6 @@ export class ServiceManager {
   private async switchTo(name: string, next: Stored, actor: string, job: JobControl): Promise<string> {
     const row = await this.sys.db.service.findUnique({ where: { name } });
     const prev = row ? this.stored(row) : null;
-    if (prev) await this.halt(name, prev.spec);
     const data = { spec: JSON.stringify(next.spec), source: JSON.stringify(next.source), previous: row ? JSON.stringify(prev) : null, desired: "running", deployedAt: new Date() };
     await this.sys.db.service.upsert({ where: { name }, create: { name, ...data }, update: data });
     const label = next.source.kind === "image" ? `${next.source.ref}@${next.source.digest}` : `${next.source.name} ${next.source.version}`;
@@ -607,7 +662,7 @@ export class ServiceManager {
       await this.sys.events.record({ actor, action: "service.deploy", target: name, outcome: "ok", detail: label });
       return `${name} is running ${label}`;
     }
-    await this.halt(name, next.spec);
+    await this.halt(name);
     if (!prev) {
       await this.sys.db.service.update({ where: { name }, data: { desired: "stopped" } });
       throw new AppError("IO_FAILED", `${name} (${label}) did not come up: ${why}; it is stopped, see maculaos logs ${name}`);

@@ -133,9 +133,9 @@ export class RegistryClient {
   }
 
   /** GET with auth; retries once after answering a 401 challenge. */
-  private async get(path: string, accept: string[], what: string): Promise<Response> {
+  private async get(path: string, accept: string[], what: string, extra: Record<string, string> = {}): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { accept: accept.join(", ") };
+      const headers: Record<string, string> = { accept: accept.join(", "), ...extra };
       if (this.authorization) headers.authorization = this.authorization;
       let res: Response;
       try {
@@ -213,6 +213,15 @@ export class RegistryClient {
       sink.destroy(e as Error);
       throw e;
     }
+  }
+
+  /** The uncompressed size of a gzip blob modulo 2^32 (gzip's trailer ISIZE, its last four bytes, fetched with a
+   * Range request), or null when the registry does not serve ranges. */
+  async gzipSize(d: Descriptor): Promise<number | null> {
+    if (d.size < 18) return null; // smaller than any gzip member
+    const res = await this.get(`/blobs/${d.digest}`, ["*/*"], `blob ${d.digest}`, { range: `bytes=${d.size - 4}-${d.size - 1}` });
+    const bytes = res.status === 206 ? Buffer.from(await res.arrayBuffer()) : (await res.body?.cancel(), null);
+    return bytes?.length === 4 ? bytes.readUInt32LE(0) : null;
   }
 
   /** Fetches and parses a small JSON blob (the image config), checking its digest. */

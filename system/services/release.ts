@@ -1,7 +1,8 @@
 // Release tarballs: an OTP release as `mix release` or `rebar3 tar` makes it (bin/<name>, releases/<vsn>/, erts-*),
 // or a bare systools release (releases/<vsn>/start.boot and erts-*), with an optional maculaos.yaml that gives the
-// name, version, command, env, ports, volumes and a health check.
-import { lstat, readdir, readFile } from "node:fs/promises";
+// name, version, command, env, ports, volumes and a health check. A release runs with the host's /usr and libraries
+// but its own minimal /etc (releaseEtc).
+import { lstat, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
@@ -95,4 +96,25 @@ export async function detectRelease(dir: string, fallbackName: string): Promise<
     env: { ROOTDIR: APP, BINDIR: bindir, EMU: "beam", PROGNAME: "erl", RELEASE_ROOT: APP },
     manifest,
   };
+}
+
+/** The uid and gid of a release's `user:` in maculaos.yaml: root (the default) or UID[:GID]. A release brings no
+ * /etc/passwd to name other users in; its sandbox's passwd names the uid after the service. */
+export function releaseUser(user: string | undefined): { uid: number; gid: number } {
+  if (!user || user === "root") return { uid: 0, gid: 0 };
+  const m = /^(\d{1,9})(?::(\d{1,9}))?$/.exec(user);
+  if (!m) throw new AppError("INVALID_INPUT", `maculaos.yaml: user: expected root or a numeric UID[:GID] like 1000 or 1000:1000, not ${JSON.stringify(user)} (a release has no /etc/passwd of its own to name users in)`);
+  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+/** Writes the release's own /etc under `rootfs`: passwd and group with root and the service's user, and
+ * nsswitch.conf; hosts and resolv.conf are the host's, bound read-only when it starts. */
+export async function releaseEtc(rootfs: string, name: string, uid: number, gid: number): Promise<void> {
+  const etc = join(rootfs, "etc");
+  await mkdir(etc, { recursive: true, mode: 0o755 });
+  const passwd = ["root:x:0:0:root:/root:/bin/sh", ...(uid ? [`${name}:x:${uid}:${gid}:${name}:${APP}:/bin/sh`] : []), "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"];
+  const group = ["root:x:0:", ...(gid ? [`${name}:x:${gid}:`] : []), "nogroup:x:65534:"];
+  await writeFile(join(etc, "passwd"), `${passwd.join("\n")}\n`, { mode: 0o644 });
+  await writeFile(join(etc, "group"), `${group.join("\n")}\n`, { mode: 0o644 });
+  await writeFile(join(etc, "nsswitch.conf"), "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n", { mode: 0o644 });
 }

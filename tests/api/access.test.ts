@@ -10,7 +10,7 @@ const VIEWER_OK = new Set(["system.info", "auth.me", "auth.logout", "auth.change
 PUBLIC.add("setup.restore"); // the wizard's restore from a backup: it checks the setup code itself
 for (const p of ["health.report", "metrics.series", "metrics.live", "alerts.list", "logs.read", "logs.follow"]) VIEWER_OK.add(p); // monitoring: read-only
 for (const p of ["network.status", "network.pending", "firewall.show", "mesh.status", "wireguard.status", "security.status", "security.services"]) VIEWER_OK.add(p);
-for (const p of ["services.list", "services.get", "services.logs", "services.followLogs"]) VIEWER_OK.add(p); // viewers read services and their logs
+for (const p of ["services.list", "services.watch", "services.get", "services.logs", "services.followLogs"]) VIEWER_OK.add(p); // viewers read services and their logs
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>).map(([path, p]) => ({ path, type: p._def.type }));
 
 /** Calls a procedure; a subscription answers over server-sent events, so its error event is turned into a status. */

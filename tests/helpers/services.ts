@@ -1,8 +1,10 @@
 // Test fixtures for the service manager: Debian's docker-registry on loopback, images built with umoci from a static
-// busybox and pushed with skopeo, OTP releases built with Debian's Erlang (systools), and script releases.
+// busybox (one base layout per test file) and pushed with skopeo, OTP releases built with Debian's Erlang (systools),
+// and script releases.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -53,33 +55,67 @@ export interface ImageSpec {
   /** The shell script /run.sh the image runs with busybox sh. */
   script: string;
   arch?: string;
-  files?: Record<string, string>;
+  files?: Record<string, string | Buffer>;
   volumes?: string[];
+  /** More layers on top, in order: files to add, and paths to delete (whiteouts). */
+  layers?: Array<{ files?: Record<string, string | Buffer>; remove?: string[] }>;
 }
 
-/** Builds an image with umoci around a static busybox and pushes it with skopeo; returns its manifest digest. */
-export async function buildImage(work: string, registry: Registry, ref: string, spec: ImageSpec): Promise<string> {
-  const layout = join(work, `layout-${createHash("sha1").update(ref + (spec.arch ?? "")).digest("hex").slice(0, 8)}`);
-  const bundle = `${layout}-bundle`;
-  await run("umoci", ["init", "--layout", layout]);
-  await run("umoci", ["new", "--image", `${layout}:img`]);
-  await run("umoci", ["unpack", "--image", `${layout}:img`, bundle]);
-  const rootfs = join(bundle, "rootfs");
-  await mkdir(join(rootfs, "bin"), { recursive: true });
-  await copyFile("/bin/busybox", join(rootfs, "bin/busybox"));
-  await chmod(join(rootfs, "bin/busybox"), 0o755);
-  for (const l of ["sh", "sleep", "cat", "echo", "httpd", "ls"]) await symlink("busybox", join(rootfs, "bin", l));
-  await writeFile(join(rootfs, "run.sh"), spec.script, { mode: 0o755 });
-  for (const [p, text] of Object.entries(spec.files ?? {})) {
-    await mkdir(join(rootfs, p, ".."), { recursive: true });
-    await writeFile(join(rootfs, p), text);
+const bases = new Map<string, Promise<{ layout: string; bundle: string }>>();
+
+/** An OCI layout under `work` holding `base` (a static busybox) and that image unpacked, made once per work directory. */
+function baseImage(work: string): Promise<{ layout: string; bundle: string }> {
+  let base = bases.get(work);
+  if (!base) {
+    base = (async () => {
+      const layout = join(work, "layout");
+      const bundle = join(work, "layout-bundle");
+      await run("umoci", ["init", "--layout", layout]);
+      await run("umoci", ["new", "--image", `${layout}:base`]);
+      await run("umoci", ["unpack", "--image", `${layout}:base`, bundle]);
+      const rootfs = join(bundle, "rootfs");
+      await mkdir(join(rootfs, "bin"), { recursive: true });
+      await copyFile("/bin/busybox", join(rootfs, "bin/busybox"));
+      await chmod(join(rootfs, "bin/busybox"), 0o755);
+      for (const l of ["sh", "sleep", "cat", "echo", "httpd", "ls"]) await symlink("busybox", join(rootfs, "bin", l));
+      await run("umoci", ["repack", "--image", `${layout}:base`, bundle]);
+      await run("umoci", ["unpack", "--image", `${layout}:base`, `${bundle}-clean`]); // repack leaves the bundle's state behind
+      return { layout, bundle: `${bundle}-clean` };
+    })();
+    bases.set(work, base);
   }
-  await run("umoci", ["repack", "--image", `${layout}:img`, bundle]);
-  const config = ["config", "--image", `${layout}:img`, "--config.entrypoint", "/bin/sh", "--config.cmd", "/run.sh", "--config.env", "GREETING=from-image", "--config.workingdir", "/"];
+  return base;
+}
+
+/** Writes `files` (path -> content; *.sh executable) into the root file system `rootfs`. */
+async function addFiles(rootfs: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(join(rootfs, p, ".."), { recursive: true });
+    await writeFile(join(rootfs, p), text, { mode: p.endsWith(".sh") ? 0o755 : 0o644 });
+  }
+}
+
+/** Builds an image with umoci on the shared busybox base (one more layer with /run.sh and the files, then the
+ * extra layers) and pushes it with skopeo; returns its manifest digest. */
+export async function buildImage(work: string, registry: Registry, ref: string, spec: ImageSpec): Promise<string> {
+  const { layout, bundle } = await baseImage(work);
+  const tag = createHash("sha1").update(ref + (spec.arch ?? "")).digest("hex").slice(0, 12);
+  const mine = join(work, `bundle-${tag}`);
+  await run("cp", ["-a", "--", bundle, mine]);
+  await addFiles(join(mine, "rootfs"), { "run.sh": spec.script, ...spec.files });
+  await run("umoci", ["repack", "--image", `${layout}:${tag}`, mine]);
+  for (const [i, layer] of (spec.layers ?? []).entries()) {
+    const next = `${mine}-${i + 1}`;
+    await run("umoci", ["unpack", "--image", `${layout}:${tag}`, next]);
+    await addFiles(join(next, "rootfs"), layer.files ?? {});
+    for (const path of layer.remove ?? []) await rm(join(next, "rootfs", path), { recursive: true });
+    await run("umoci", ["repack", "--image", `${layout}:${tag}`, next]);
+  }
+  const config = ["config", "--image", `${layout}:${tag}`, "--config.entrypoint", "/bin/sh", "--config.cmd", "/run.sh", "--config.env", "GREETING=from-image", "--config.workingdir", "/"];
   if (spec.arch) config.push("--architecture", spec.arch);
   for (const v of spec.volumes ?? []) config.push("--config.volume", v);
   await run("umoci", config);
-  await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", `${registry.user}:${registry.password}`, `oci:${layout}:img`, `docker://${registry.host}/${ref}`]);
+  await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", `${registry.user}:${registry.password}`, `oci:${layout}:${tag}`, `docker://${registry.host}/${ref}`]);
   const { stdout } = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${registry.user}:${registry.password}`, `docker://${registry.host}/${ref}`]);
   return `sha256:${createHash("sha256").update(stdout).digest("hex")}`;
 }
@@ -131,12 +167,33 @@ export async function buildScriptRelease(work: string, name: string, vsn: string
   return file;
 }
 
-/** Stops every service supervisor of the device at `root` (cleanup after a test, whatever state it left). */
+/** The pid of the service supervisor of the device at `root`, found by its process title (null when none runs). */
+export async function supervisorPid(root: string): Promise<number | null> {
+  const title = `maculaos-supervisor ${join(root, "run/maculaos/services")}`;
+  for (const pid of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.replace(/\0+$/, "") === title) return Number(pid);
+  }
+  return null;
+}
+
+/** Stops the service supervisor of the device at `root` and with it every service (cleanup after a test, whatever
+ * state it left, even after the root was removed). */
 export async function stopSupervisors(root: string): Promise<void> {
-  const dir = join(root, "run/maculaos/services");
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    if (!f.endsWith(".status.json")) continue;
-    const { shimPid } = JSON.parse(await readFile(join(dir, f), "utf8")) as { shimPid: number };
-    if ((await readFile(`/proc/${shimPid}/cmdline`, "utf8").catch(() => "")).startsWith("maculaos-supervisor")) process.kill(shimPid, "SIGTERM");
+  const pid = await supervisorPid(root);
+  if (!pid) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 300 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Polls `fn` every 100 ms until it returns something truthy, which it returns; fails after `ms` naming `what`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,7 +1,9 @@
 "use client";
-// Services: every deployed service with its live state, a deploy form (image reference or uploaded release tarball,
-// with upload and deploy progress), and per service its live log, actions and health history.
+// Services: every deployed service with its live state (pushed over server-sent events, no polling), a deploy form
+// (image reference or uploaded release tarball, with upload progress and the deploy job followed live), and per
+// service its live log, actions and health history.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useRef, useState } from "react";
 import { Badge, type BadgeTone } from "~/components/badge";
 import { Button } from "~/components/button";
@@ -12,6 +14,7 @@ import { EmptyState } from "~/components/empty-state";
 import { QueryError } from "~/components/error-state";
 import { TextField } from "~/components/field";
 import { formatDuration, formatRelative } from "~/components/format";
+import { JobProgress } from "~/components/job-progress";
 import { PageHeader } from "~/components/page-header";
 import { ProgressBar } from "~/components/progress-bar";
 import { Skeleton } from "~/components/skeleton";
@@ -21,7 +24,7 @@ import { useNow } from "~/components/use-now";
 
 type Service = RouterOutputs["services"]["list"]["services"][number];
 
-const TONE: Record<Service["state"], BadgeTone> = { running: "success", starting: "info", backoff: "warning", stopped: "neutral", failed: "danger", exited: "danger" };
+const TONE: Record<Service["state"], BadgeTone> = { running: "success", backoff: "warning", stopped: "neutral", failed: "danger", exited: "danger" };
 
 /** A service's state as a coloured badge. */
 function StateBadge({ s }: { s: Pick<Service, "state" | "reason"> }) {
@@ -30,6 +33,11 @@ function StateBadge({ s }: { s: Pick<Service, "state" | "reason"> }) {
       {s.state}
     </Badge>
   );
+}
+
+/** How long a running service has been up, from its start time (so it counts on between pushes). */
+function uptime(s: Pick<Service, "startedAt">, now: number): string {
+  return s.startedAt ? formatDuration(Math.max(0, Math.round((now - Date.parse(s.startedAt)) / 1000))) : "-";
 }
 
 /** Uploads a file to the appliance with progress; resolves to the upload id. */
@@ -49,25 +57,21 @@ function upload(file: File, onProgress: (fraction: number) => void): Promise<str
   });
 }
 
-/** The deploy form: an image reference, or a release tarball uploaded with a progress bar; then the job's progress. */
-function DeployForm({ onDeployed }: { onDeployed: () => void }) {
+/** The deploy form: an image reference, or a release tarball uploaded with a progress bar; then the job followed live. */
+function DeployForm() {
   const trpc = useTRPC();
   const [image, setImage] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [sent, setSent] = useState<number | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
+  const [job, setJob] = useState<{ id: string; label: string } | null>(null);
+  const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const deploy = useMutation(trpc.services.deploy.mutationOptions());
-  const job = useQuery(trpc.jobs.get.queryOptions({ id: jobId ?? "" }, { enabled: jobId !== null, refetchInterval: (q) => (q.state.data?.state === "running" ? 500 : false) }));
-  const done = job.data && job.data.state !== "running";
-  useEffect(() => {
-    if (done) onDeployed();
-  }, [done, onDeployed]);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setError(null);
-    setJobId(null);
+    setJob(null);
     try {
       let upload_: string | undefined;
       if (file) {
@@ -75,7 +79,8 @@ function DeployForm({ onDeployed }: { onDeployed: () => void }) {
         upload_ = await upload(file, setSent);
       }
       const j = await deploy.mutateAsync(upload_ ? { upload: upload_ } : { image: image.trim() });
-      setJobId(j.id);
+      setRunning(true);
+      setJob({ id: j.id, label: `Deploying ${file ? file.name : image.trim()}` });
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -94,18 +99,21 @@ function DeployForm({ onDeployed }: { onDeployed: () => void }) {
           </label>
         </div>
         {sent !== null && <ProgressBar tone="brand" label="Upload" value={sent * 100} valueText={`${Math.round(sent * 100)}% uploaded`} />}
-        {job.data && (
-          <div role="status" className="space-y-1.5">
-            <ProgressBar tone="brand" label="Deploy progress" value={job.data.progress * 100} valueText={`${Math.round(job.data.progress * 100)}%`} />
-            <p className={`text-sm ${job.data.state === "failed" ? "text-red-700 dark:text-red-400" : "text-zinc-600 dark:text-zinc-400"}`}>{job.data.state === "failed" ? `Deploy failed: ${job.data.error}` : (job.data.message ?? job.data.state)}</p>
-          </div>
+        {job && (
+          <JobProgress
+            key={job.id}
+            id={job.id}
+            label={job.label}
+            failureTitle="The deploy failed"
+            onDone={() => setRunning(false)} // the new service itself arrives pushed with the list
+          />
         )}
         {error && (
           <p role="alert" className="text-sm text-red-700 dark:text-red-400">
             {error}
           </p>
         )}
-        <Button type="submit" disabled={(!image.trim() && !file) || sent !== null || job.data?.state === "running"} loading={deploy.isPending || sent !== null}>
+        <Button type="submit" disabled={(!image.trim() && !file) || sent !== null || running} loading={deploy.isPending || sent !== null}>
           Deploy
         </Button>
       </form>
@@ -114,23 +122,40 @@ function DeployForm({ onDeployed }: { onDeployed: () => void }) {
 }
 
 /** One service: actions, live log and health history. */
-function ServiceDetail({ name, isAdmin, onRemoved }: { name: string; isAdmin: boolean; onRemoved: () => void }) {
+function ServiceDetail({ name, summary, isAdmin, onRemoved }: { name: string; summary: Service; isAdmin: boolean; onRemoved: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const now = useNow();
-  const detail = useQuery(trpc.services.get.queryOptions({ name }, { refetchInterval: 2000 }));
-  const logs = useQuery(trpc.services.logs.queryOptions({ name, lines: 200 }, { refetchInterval: 1500 }));
-  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.services.pathKey() });
-  const opts = { onSettled: refresh };
-  const start = useMutation(trpc.services.start.mutationOptions(opts));
-  const stop = useMutation(trpc.services.stop.mutationOptions(opts));
-  const restart = useMutation(trpc.services.restart.mutationOptions(opts));
-  const remove = useMutation(trpc.services.remove.mutationOptions({ onSuccess: onRemoved, onSettled: refresh }));
+  const now = useNow(1000);
+  const detail = useQuery(trpc.services.get.queryOptions({ name }));
+  // every change arrives pushed with the list: the actions need no refetch of their own
+  const start = useMutation(trpc.services.start.mutationOptions());
+  const stop = useMutation(trpc.services.stop.mutationOptions());
+  const restart = useMutation(trpc.services.restart.mutationOptions());
+  const remove = useMutation(trpc.services.remove.mutationOptions({ onSuccess: onRemoved }));
+  const removing = remove.isPending || remove.isSuccess;
+  // the detail (health history included) is fetched again when the pushed summary of this service changes, unless
+  // it is being removed (the pushes of its stop come before it is gone)
+  const pushed = `${summary.state}:${summary.pid}:${summary.restarts}:${summary.health}:${String(summary.deployedAt)}`;
+  useEffect(() => {
+    if (!removing) void qc.invalidateQueries({ queryKey: trpc.services.get.queryKey({ name }) });
+  }, [qc, trpc, name, pushed, removing]);
+  const LOG_LINES = 200;
+  const first = useQuery(trpc.services.logs.queryOptions({ name, lines: LOG_LINES }, { refetchOnWindowFocus: false }));
+  const [lines, setLines] = useState<Array<{ at: string; stream: string; text: string }>>([]);
+  useEffect(() => {
+    if (first.data) setLines(first.data.lines);
+  }, [first.data]);
+  const live = useSubscription(
+    trpc.services.followLogs.subscriptionOptions(
+      { name },
+      { enabled: first.isSuccess, onData: (batch) => setLines((l) => [...l, ...batch].slice(-LOG_LINES)) },
+    ),
+  );
   const logRef = useRef<HTMLPreElement>(null);
   useEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [logs.data]);
+  }, [lines]);
   if (detail.isError) return <QueryError title={`Could not load ${name}`} query={detail} />;
   const s = detail.data;
   const failure = [start, stop, restart, remove].find((m) => m.error)?.error;
@@ -143,7 +168,7 @@ function ServiceDetail({ name, isAdmin, onRemoved }: { name: string; isAdmin: bo
         s &&
         isAdmin && (
           <div className="flex flex-wrap gap-2">
-            {s.state === "running" || s.state === "backoff" || s.state === "starting" ? (
+            {summary.state === "running" || summary.state === "backoff" ? (
               <Button size="sm" variant="secondary" onClick={() => stop.mutate({ name })} loading={stop.isPending}>
                 Stop
               </Button>
@@ -172,12 +197,12 @@ function ServiceDetail({ name, isAdmin, onRemoved }: { name: string; isAdmin: bo
           <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
             <dt className="text-zinc-500">State</dt>
             <dd>
-              <StateBadge s={s} /> {s.reason && <span className="text-zinc-600 dark:text-zinc-400">{s.reason}</span>}
+              <StateBadge s={summary} /> {summary.reason && <span className="text-zinc-600 dark:text-zinc-400">{summary.reason}</span>}
             </dd>
             <dt className="text-zinc-500">Uptime</dt>
-            <dd>{s.uptimeSeconds === null ? "-" : formatDuration(s.uptimeSeconds)}</dd>
+            <dd>{uptime(summary, now)}</dd>
             <dt className="text-zinc-500">Restarts</dt>
-            <dd>{s.restarts}</dd>
+            <dd>{summary.restarts}</dd>
             <dt className="text-zinc-500">Command</dt>
             <dd className="font-mono text-xs break-all">{s.command.join(" ")}</dd>
             <dt className="text-zinc-500">Volumes</dt>
@@ -190,9 +215,15 @@ function ServiceDetail({ name, isAdmin, onRemoved }: { name: string; isAdmin: bo
             <dd>{s.healthCheck ? (s.healthCheck.http ?? s.healthCheck.tcp) : "process check"}</dd>
           </dl>
           <div>
-            <h3 className="mb-1.5 text-sm font-semibold">Log (live)</h3>
+            <h3 className="mb-1.5 flex items-center gap-2 text-sm font-semibold">
+              Log
+              <span className="inline-flex items-center gap-1.5 text-xs font-normal text-zinc-500 dark:text-zinc-400" role="status">
+                <span aria-hidden="true" className={`size-2 rounded-full ${live.status === "error" ? "bg-amber-500" : "bg-emerald-500"}`} />
+                {live.status === "error" ? "Reconnecting" : "Following"}
+              </span>
+            </h3>
             <pre ref={logRef} tabIndex={0} aria-label={`Log of ${name}`} data-testid="service-log" className="h-64 overflow-auto rounded-lg bg-zinc-950 p-3 font-mono text-xs text-zinc-100">
-              {(logs.data?.lines ?? []).map((l) => `${l.at.slice(11, 19)} ${l.stream === "stdout" ? "" : `[${l.stream}] `}${l.text}`).join("\n") || "no output yet"}
+              {lines.map((l) => `${l.at.slice(11, 19)} ${l.stream === "stdout" ? "" : `[${l.stream}] `}${l.text}`).join("\n") || "no output yet"}
             </pre>
           </div>
           <div>
@@ -222,15 +253,32 @@ export default function ServicesPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { isAdmin } = useMe();
-  const list = useQuery(trpc.services.list.queryOptions(undefined, { refetchInterval: 2000 }));
+  const now = useNow(1000);
+  const list = useQuery(trpc.services.list.queryOptions(undefined, { refetchOnWindowFocus: false }));
+  // every change of a service (state, restarts, health, a deploy or removal) is pushed; the list is replaced with it
+  const live = useSubscription(
+    trpc.services.watch.subscriptionOptions(undefined, {
+      enabled: list.isSuccess,
+      onData: (services) => qc.setQueryData(trpc.services.list.queryKey(), { services }),
+    }),
+  );
   const [selected, setSelected] = useState<string | null>(null);
   const services = list.data?.services;
-  const current = selected ?? services?.[0]?.name ?? null;
+  const current = services?.find((s) => s.name === (selected ?? services[0]?.name));
   return (
     <>
-      <PageHeader title="Services" description="Erlang/Elixir releases and OCI images running on this node, supervised and restarted on crashes." />
+      <PageHeader
+        title="Services"
+        description="Erlang/Elixir releases and OCI images running on this node, supervised and restarted on crashes."
+        actions={
+          <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" data-testid="services-live">
+            <span aria-hidden="true" className={`size-2 rounded-full ${live.status === "error" ? "bg-amber-500" : live.status === "pending" ? "bg-emerald-500" : "bg-zinc-400"}`} />
+            {live.status === "error" ? "Reconnecting" : live.status === "pending" ? "Live" : "Connecting"}
+          </span>
+        }
+      />
       <div className="space-y-6">
-        {isAdmin && <DeployForm onDeployed={() => void qc.invalidateQueries({ queryKey: trpc.services.pathKey() })} />}
+        {isAdmin && <DeployForm />}
         {list.isPending ? (
           <Skeleton className="h-24 w-full" />
         ) : list.isError ? (
@@ -240,9 +288,9 @@ export default function ServicesPage() {
         ) : (
           <DataTable caption="Services" data-testid="services-table" columns={["Name", "Source", "State", "Uptime", "Restarts", "Ports"]}>
             {services.map((s) => (
-              <tr key={s.name} className={s.name === current ? "bg-zinc-50 dark:bg-zinc-800/50" : "hover:bg-zinc-50 dark:hover:bg-zinc-800/50"}>
+              <tr key={s.name} className={s.name === current?.name ? "bg-zinc-50 dark:bg-zinc-800/50" : "hover:bg-zinc-50 dark:hover:bg-zinc-800/50"}>
                 <Td>
-                  <button type="button" className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-300" aria-pressed={s.name === current} onClick={() => setSelected(s.name)}>
+                  <button type="button" className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-300" aria-pressed={s.name === current?.name} onClick={() => setSelected(s.name)}>
                     {s.name}
                   </button>
                 </Td>
@@ -250,14 +298,14 @@ export default function ServicesPage() {
                 <Td>
                   <StateBadge s={s} />
                 </Td>
-                <Td>{s.uptimeSeconds === null ? "-" : formatDuration(s.uptimeSeconds)}</Td>
+                <Td>{uptime(s, now)}</Td>
                 <Td>{s.restarts}</Td>
                 <Td>{s.ports.join(", ") || "-"}</Td>
               </tr>
             ))}
           </DataTable>
         )}
-        {current && services?.some((s) => s.name === current) && <ServiceDetail key={current} name={current} isAdmin={isAdmin} onRemoved={() => setSelected(null)} />}
+        {current && <ServiceDetail key={current.name} name={current.name} summary={current} isAdmin={isAdmin} onRemoved={() => setSelected(null)} />}
       </div>
     </>
   );
