@@ -60,15 +60,23 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   const pages = o.ui ? await loadPages(o.appDir) : undefined;
   const listeners = await startListeners(sys, { port: o.port, host: o.host, pages });
   const url = `http://${o.host === "0.0.0.0" ? "localhost" : o.host}:${listeners.port}`;
+  const print = o.console ?? ((l: string) => process.stdout.write(`${l}\n`));
   if (await setupPending(sys)) {
-    const print = o.console ?? ((l: string) => process.stdout.write(`${l}\n`));
     print(`MaculaOS setup: open ${url}/setup and enter the setup code ${await setupCode(sys)}`);
   }
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
   await afterBoot(sys);
-  const stopScheduler = startUpdateScheduler(sys);
-  const stopBackups = startBackupSchedule(sys);
-  const stopKnownGood = keepKnownGood(sys);
+  // The normal profile's schedulers; recovery mode runs none of them (nor the services, nor alerting: openSystem and
+  // monitoring read the mode), until a development device's reboot ends it.
+  const startSchedulers = () => [startUpdateScheduler(sys), startBackupSchedule(sys), keepKnownGood(sys)];
+  let stopSchedulers = sys.mode === "normal" ? startSchedulers() : [];
+  const onReboot = (e: { action: string }) => {
+    if (e.action !== "system.reboot" || sys.mode !== "normal" || stopSchedulers.length) return;
+    stopSchedulers = startSchedulers();
+    monitoring.startAlerting();
+  };
+  sys.events.on("event", onReboot);
+  if (sys.mode === "recovery") print(`MaculaOS is in recovery mode: open ${url}/recovery (no services or schedulers run; reboot to leave)`);
   const stopNetworkSide = await startNetwork(sys);
   return {
     sys,
@@ -77,9 +85,8 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
     port: listeners.port,
     url,
     close: async () => {
-      stopScheduler();
-      stopBackups();
-      stopKnownGood();
+      sys.events.off("event", onReboot);
+      for (const stop of stopSchedulers) stop();
       await stopNetworkSide();
       await listeners.close();
       await metrics.close();

@@ -141,7 +141,7 @@ async function checkStaged(sys: System, staging: string): Promise<void> {
 }
 
 /** Replaces the live data directory with `staging`: stops the services, closes the database, swaps atomically,
- * reopens everything and starts the services again. */
+ * reopens everything and starts the services again (not in recovery mode: they start at the next normal boot). */
 export async function swapData(sys: System, staging: string): Promise<void> {
   await sys.services.pauseAll(); // nothing may hold or write the old data while it is swapped
   await sys.db.$disconnect();
@@ -160,7 +160,7 @@ export async function swapData(sys: System, staging: string): Promise<void> {
       () => (sys.config.problem = null),
       (e: unknown) => (sys.config.problem = e instanceof Error ? e.message : String(e)),
     );
-    await sys.services.init(); // the services the restored state says should run, on their restored data
+    if (sys.mode === "normal") await sys.services.init(); // the services the restored state says should run, on their restored data
   }
 }
 

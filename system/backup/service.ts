@@ -220,12 +220,12 @@ export async function runScheduledBackup(sys: System, now = new Date()): Promise
   return job;
 }
 
-/** Checks the schedule every 30 seconds; returns the function that stops it. */
+/** Checks the schedule at start and every 30 seconds; returns the function that stops it. */
 export function startBackupSchedule(sys: System): () => void {
-  const timer = setInterval(() => {
-    runScheduledBackup(sys).catch((error: unknown) => sys.log.warn("scheduled backup did not start", { error: error instanceof Error ? error.message : String(error) }));
-  }, 30_000);
+  const run = () => void runScheduledBackup(sys).catch((error: unknown) => sys.log.warn("scheduled backup did not start", { error: error instanceof Error ? error.message : String(error) }));
+  const timer = setInterval(run, 30_000);
   timer.unref();
+  run();
   return () => clearInterval(timer);
 }
 

@@ -1,7 +1,7 @@
-// Factory reset and recovery mode. A reset builds the new data state (a fresh, migrated database and, with
+// Factory reset. A reset builds the new data state (a fresh, migrated database and, with
 // --keep-network, a config.yaml holding only the network section) in a staging copy and swaps it in atomically like a
 // restore. The fresh database has no setup state, so the wizard runs again with a new setup code.
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Document, parseDocument } from "yaml";
 import { swapData } from "../backup/restore";
@@ -9,7 +9,6 @@ import { migrateDatabase } from "../db/client";
 import { AppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
 import { readTextIfExists } from "../host/files";
-import type { DevicePaths } from "../host/paths";
 import { createStaging } from "../host/swap";
 import { setupCode } from "../setup/setup";
 import type { System } from "../system";
@@ -48,10 +47,4 @@ export async function factoryReset(sys: System, actor: string, o: { mode: "keep-
   const code = await setupCode(sys);
   await sys.events.record({ actor, action: "recovery.factory", target: o.mode, outcome: "ok", detail: o.mode === "keep-network" ? `data wiped; network config ${network ? "kept" : "absent, defaults in force"}; setup wizard re-armed` : "everything wiped; setup wizard re-armed" });
   return { mode: o.mode, setupCode: code, keptNetwork: Boolean(network) };
-}
-
-/** True when the node booted into recovery mode (GRUB's recovery entry passes `maculaos.mode=recovery`). */
-export async function recoveryMode(paths: DevicePaths): Promise<boolean> {
-  const cmdline = await readFile(paths.cmdline, "utf8").catch(() => "");
-  return /(?:^|\s)maculaos\.mode=recovery(?:\s|$)/.test(cmdline);
 }

@@ -1,7 +1,7 @@
 // Recovery through the CLI against a real appliance: repair fixes each injected fault (a damaged GRUB env, a database
 // that fails integrity_check, an invalid config, wrong permissions, a stuck job, a full disk); factory --keep-network
 // keeps only the network section and brings the wizard back with a new code, --full wipes everything; the maintenance
-// shell and recovery mode.
+// shell (recovery mode itself: recovery-mode.test.ts).
 import { execFile } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { open } from "node:fs/promises";
@@ -128,19 +128,12 @@ describe("maculaos repair", () => {
   });
 });
 
-describe("maintenance shell and recovery mode", () => {
+describe("maintenance shell", () => {
   it("maculaos shell runs a shell marked as maintenance and returns its exit code", async () => {
     const r = await withStdin(t.root, ["shell"], "echo maint=$MACULAOS_MAINTENANCE\nexit 7\n");
     expect(r.code).toBe(7);
     expect(r.stdout).toMatch(/MaculaOS maintenance shell\. Try: maculaos repair/);
     expect(r.stdout).toMatch(/maint=1/);
-  });
-
-  it("a boot with maculaos.mode=recovery is reported as recovery mode", async () => {
-    await writeFile(join(t.root, "proc/cmdline"), "maculaos.slot=A maculaos.mode=recovery\n");
-    const r = await withStdin(t.root, ["shell"], "exit 0\n");
-    expect(r.stdout).toMatch(/maintenance shell \(recovery mode\)/);
-    await writeFile(join(t.root, "proc/cmdline"), "maculaos.slot=A\n");
   });
 });
 
