@@ -13,6 +13,7 @@ import type { System } from "../system";
 import { compressionFor, peekHeader, readArchive, sniff, writeArchive, type ArchiveSummary, type BackupHeader } from "./archive";
 import { availableParts, chooseParts, prepareBackup } from "./create";
 import { decrypt } from "./crypto";
+import { takeDataLock } from "./lock";
 import { restoreBackup } from "./restore";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -53,23 +54,26 @@ export function resolveBackup(sys: System, file: string): string {
   return join(backupDir(sys), file);
 }
 
-const busy = new WeakMap<System, string>();
+/** What each data job is called while it holds the lock, and when it is refused. */
+const JOB_WORDS = {
+  backup: { holder: (file: string) => `a backup to ${file}`, doing: "start a backup" },
+  "backup.verify": { holder: (file: string) => `a verification of ${file}`, doing: "start a verification" },
+  restore: { holder: (file: string) => `a restore of ${file}`, doing: "start a restore" },
+};
 
-/** Runs one backup, verify or restore job at a time per node (a restore must never race a backup). */
-async function exclusiveJob(sys: System, kind: string, target: string, actor: string, work: (progress: (f: number, m?: string) => void, jobId: string) => Promise<string>): Promise<JobView> {
-  const running = busy.get(sys);
-  if (running) throw new AppError("CONFLICT", `a ${running} is running; wait for it to finish`);
-  busy.set(sys, kind);
+/** Runs a backup, verify or restore of `file` as a job holding the data lock (a restore must never race a backup or a repair). */
+async function exclusiveJob(sys: System, kind: keyof typeof JOB_WORDS, file: string, actor: string, work: (progress: (f: number, m?: string) => void, jobId: string) => Promise<string>): Promise<JobView> {
+  const release = takeDataLock(sys, JOB_WORDS[kind].holder(file), JOB_WORDS[kind].doing);
   try {
-    return await sys.jobs.start(kind, target, actor, async (job) => {
+    return await sys.jobs.start(kind, file, actor, async (job) => {
       try {
         return await work((f, m) => job.progress(f, m), job.id);
       } finally {
-        busy.delete(sys);
+        release();
       }
     });
   } catch (e) {
-    busy.delete(sys);
+    release();
     throw e;
   }
 }
