@@ -1,7 +1,7 @@
 // Backups as the API and the scheduler use them: jobs for backup, verify and restore (one at a time per node), the
 // stored backups in the target directory with the last good one, and scheduled backups with retention.
-import { createReadStream } from "node:fs";
-import { readdir, rm, stat } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { AppError } from "../errors";
@@ -206,7 +206,37 @@ export async function applyRetention(sys: System, now = new Date()): Promise<str
   return doomed.map((b) => b.name);
 }
 
-/** Runs the scheduled backup when `backup.schedule` (HH:MM, daily) has come and today's has not run; returns its job. */
+/** The passphrase of scheduled backups: the first line of `backup.passphrase_file` (under the device root), or
+ * undefined when none is set. The file must be a regular file of this process's user that nobody else can read or
+ * write; INVALID_CONFIG says what is wrong with it (never what it holds). */
+export async function scheduledPassphrase(sys: System): Promise<string | undefined> {
+  const setting = sys.config.current().backup.passphrase_file;
+  if (setting === undefined) return undefined;
+  const bad = (why: string) => new AppError("INVALID_CONFIG", `maculaos.backup.passphrase_file ${setting}: ${why}`);
+  let fh: FileHandle;
+  try {
+    fh = await open(join(sys.root, setting), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw bad(code === "ENOENT" ? "no such file" : code === "ELOOP" ? "is a symbolic link; point at the file itself" : `cannot read it (${code ?? String(e)})`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw bad("not a regular file");
+    if (st.mode & 0o077) throw bad(`others can read or write it (mode ${(st.mode & 0o777).toString(8)}); make it root-only with chmod 600`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw bad(`owned by uid ${st.uid}, not by the appliance's user (uid ${uid})`);
+    const pass = (await fh.readFile("utf8")).split(/\r?\n/, 1)[0] ?? "";
+    const check = passphrase.safeParse(pass);
+    if (!check.success) throw bad(`its first line is not a usable passphrase (${check.error.issues[0]?.message ?? "invalid"})`);
+    return pass;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Runs the scheduled backup when `backup.schedule` (HH:MM, daily) has come and today's has not run; returns its job.
+ * With `backup.passphrase_file` it is encrypted; a problem with that file fails today's run with an event saying why. */
 export async function runScheduledBackup(sys: System, now = new Date()): Promise<JobView | null> {
   const at = sys.config.current().backup.schedule;
   if (!at) return null;
@@ -216,8 +246,15 @@ export async function runScheduledBackup(sys: System, now = new Date()): Promise
   const last = await sys.db.meta.findUnique({ where: { key: META_SCHEDULED } });
   if (last?.value === day) return null;
   await sys.db.meta.upsert({ where: { key: META_SCHEDULED }, create: { key: META_SCHEDULED, value: day }, update: { value: day } });
+  let pass: string | undefined;
+  try {
+    pass = await scheduledPassphrase(sys);
+  } catch (e) {
+    await sys.events.record({ actor: "scheduler", action: "backup", target: backupDir(sys), outcome: "failed", detail: `scheduled backup not taken: ${(e as Error).message}` });
+    throw e;
+  }
   await ensureDir(backupDir(sys), 0o700);
-  const job = await startBackup(sys, "scheduler", {});
+  const job = await startBackup(sys, "scheduler", { passphrase: pass });
   void sys.jobs.follow(job.id).then(async (updates) => {
     for await (const j of updates) if (j.state === "succeeded") await applyRetention(sys, now);
   }).catch((error: unknown) => sys.log.error("scheduled backup retention failed", { error }));
