@@ -27,9 +27,10 @@ function ioFailed(what: string, cause: unknown): AppError {
 const SMALL_FILE = 1024 * 1024;
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Large files whose data is flushed at once, each in the thread pool beside the extraction (tar's bytes reach the
- * disk while later files are inflated, so the final syncfs has little left); more wait for the oldest. */
-const FLUSHES_IN_FLIGHT = 2;
+/** Large files are flushed (fdatasync) one at a time in the thread pool beside the extraction, so their bytes reach
+ * the disk while later files are inflated and the final syncfs has little left; the next waits for the one before
+ * (the pool's other threads inflate, read and write). */
+const FLUSHES_IN_FLIGHT = 1;
 
 /** A sink that writes entries under `dir` (a fresh staging directory that holds no links, so nothing escapes it), and
  * `settled()`: every flush started has ended (rejects with the first failure). */
@@ -70,9 +71,12 @@ function stagingSink(dir: string): ArchiveSink & { settled(): Promise<void> } {
         ensureParent(path);
         const chunks: Buffer[] = [];
         let size = 0;
+        let writing: Promise<unknown> | undefined; // one write in flight while the next chunk is inflated and hashed
         for await (const c of data) {
           if (fh) {
-            await fh.write(c);
+            const failed = await writing;
+            if (failed) throw failed;
+            writing = fh.write(c).then(() => null, (e: unknown) => e);
             continue;
           }
           chunks.push(c);
@@ -82,6 +86,8 @@ function stagingSink(dir: string): ArchiveSink & { settled(): Promise<void> } {
             await fh.writev(chunks.splice(0));
           }
         }
+        const failed = await writing;
+        if (failed) throw failed;
         if (fh) {
           await fh.chmod(mode & 0o777);
           await fh.utimes(mtime, mtime);
