@@ -67,14 +67,17 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
   await afterBoot(sys);
   // The normal profile's schedulers; recovery mode runs none of them (nor the services, nor alerting: openSystem and
-  // monitoring read the mode), until a development device's reboot ends it.
-  const startSchedulers = () => [startUpdateScheduler(sys), startBackupSchedule(sys), keepKnownGood(sys)];
-  let stopSchedulers = sys.mode === "normal" ? startSchedulers() : [];
-  const onReboot = (e: { action: string }) => {
-    if (e.action !== "system.reboot" || sys.mode !== "normal" || stopSchedulers.length) return;
-    stopSchedulers = startSchedulers();
-    monitoring.startAlerting();
+  // monitoring read the mode). A development device's simulated reboot can change the mode in this process.
+  let stopSchedulers: (() => void)[] = [];
+  const followMode = () => {
+    const normal = sys.mode === "normal";
+    if (normal === stopSchedulers.length > 0) return;
+    for (const stop of stopSchedulers) stop();
+    stopSchedulers = normal ? [startUpdateScheduler(sys), startBackupSchedule(sys), keepKnownGood(sys)] : [];
+    monitoring.setAlerting(normal);
   };
+  followMode();
+  const onReboot = (e: { action: string }) => e.action === "system.reboot" && followMode();
   sys.events.on("event", onReboot);
   if (sys.mode === "recovery") print(`MaculaOS is in recovery mode: open ${url}/recovery (no services or schedulers run; reboot to leave)`);
   const stopNetworkSide = await startNetwork(sys);

@@ -36,7 +36,7 @@ const num = (v: string | null, dflt: number) => (v !== null && /^\d{1,10}$/.test
 /** Bridges one WebSocket to one shell until either ends. */
 function bridge(sys: System, ws: WebSocket, session: TerminalSession, from: number, size: { cols: number; rows: number }): void {
   const client: TerminalClient = {
-    output: (data) => ws.send(data, { binary: true }),
+    output: (data, sent) => ws.send(data, { binary: true }, sent),
     end: (reason, takenOver) => {
       if (!takenOver) ws.send(JSON.stringify({ type: "exit", reason }));
       ws.close(takenOver ? CLOSE.takenOver : CLOSE.exited, reason.slice(0, 120));

@@ -12,15 +12,17 @@ export function describeBoot(b: { order: ["A" | "B", "A" | "B"]; slots: Record<"
 type BootView = Parameters<typeof describeBoot>[0];
 
 /** A boot command: one admin call that returns the new boot state, printed in words. */
-function bootCommand(name: string, summary: string, call: (api: CommandContext["api"]) => Promise<BootView>, words: (b: BootView) => string): Command {
+function bootCommand(name: string, summary: string, call: (api: CommandContext["api"], flags: CommandContext["flags"]) => Promise<BootView>, words: (b: BootView, flags: CommandContext["flags"]) => string, options?: Command["options"]): Command {
+  const usage = Object.keys(options ?? {}).map((o) => ` [--${o}]`).join("");
   return {
     name,
-    usage: `maculaos ${name} [--json]`,
+    usage: `maculaos ${name}${usage} [--json]`,
     summary,
-    async run({ api, args, json: asJson, out }) {
+    options,
+    async run({ api, args, flags, json: asJson, out }) {
       if (args.length) throw new UsageError(`${name} takes no arguments`);
-      const b = await call(api);
-      out(asJson ? json(b) : words(b));
+      const b = await call(api, flags);
+      out(asJson ? json(b) : words(b, flags));
       return 0;
     },
   };
@@ -34,10 +36,11 @@ export const rollback = bootCommand(
   (b) => `${describeBoot(b)}\nreboot to use it: maculaos reboot`,
 );
 
-/** `maculaos reboot`: on the development device, boot again by the bootloader's rules. */
+/** `maculaos reboot [--recovery]`: on the development device, boot again by the bootloader's rules. */
 export const reboot = bootCommand(
   "reboot",
-  "Reboot (the development device boots again with the same slot rules as the image's GRUB)",
-  (api) => api.system.reboot.mutate(),
-  (b) => `rebooted; ${describeBoot(b)}`,
+  "Reboot; --recovery: this one boot in recovery mode (repair, restore, factory reset, shell). The development device boots again with the same slot rules as the image's GRUB",
+  (api, flags) => api.system.reboot.mutate({ recovery: flags.recovery === true }),
+  (b, flags) => `rebooted${flags.recovery ? " into recovery mode" : ""}; ${describeBoot(b)}`,
+  { recovery: { type: "boolean" } },
 );

@@ -1,9 +1,13 @@
 // A MaculaOS disk image under QEMU for the VM tests: TCG (no KVM here), q35, OVMF with its vars on snapshot=on, the
-// disk on virtio, user networking with the node's :9090 forwarded to a loopback port. The serial console is kept as
+// disk on virtio, restricted user networking: the node's :9090 and :22 forwarded from loopback ports, and the update
+// channel on the host's loopback reachable from the guest as CHANNEL_HOST:80; nothing else in or out. The serial console is kept as
 // text; the initramfs line "maculaos: slot X from ..." marks each boot and which slot it used. "-cpu max": the
 // appliance runs Prisma's WebAssembly with --liftoff-only, which needs SSE4.1 (QEMU's default CPU model lacks it).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+
+/** The address the guest reaches the host's update channel at (QEMU forwards each connection to its loopback port). */
+export const CHANNEL_HOST = "10.0.2.100";
 
 /** A free loopback TCP port. */
 export function freePort(): Promise<number> {
@@ -28,6 +32,7 @@ export class Vm {
   constructor(
     readonly disk: string,
     port: number,
+    private readonly net: { ssh: number; channel: number },
     private readonly log: (line: string) => void = () => undefined,
   ) {
     this.port = port;
@@ -46,7 +51,8 @@ export class Vm {
       "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd",
       "-drive", "if=pflash,format=raw,unit=1,snapshot=on,file=/usr/share/OVMF/OVMF_VARS.fd",
       "-drive", `file=${this.disk},format=raw,if=virtio,cache=writeback`,
-      "-nic", `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${this.port}-:9090`,
+      // restrict=on: the guest reaches nothing outside (no NTP, no bootstrap nodes); only the forwards below exist.
+      "-nic", `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${this.port}-:9090,hostfwd=tcp:127.0.0.1:${this.net.ssh}-:22,guestfwd=tcp:${CHANNEL_HOST}:80-cmd:busybox nc 127.0.0.1 ${this.net.channel}`,
     ];
     const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;

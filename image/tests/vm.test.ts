@@ -3,23 +3,26 @@
 // rollback), and QEMU killed at random moments of updates: the node always comes back on a good slot, config intact.
 // Run with `npm run test:vm` (needs root for image/build's debootstrap; takes tens of minutes on 2 cores).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { Agent, createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO, WebClient, wizardAnswers } from "../../tests/helpers/appliance";
-import { freePort, Vm } from "./qemu";
+import { CHANNEL_HOST, freePort, Vm } from "./qemu";
 
 const WORK = join(REPO, "build/vm");
 const KEY = join(WORK, "keys/release.key");
 const CHANNEL = join(WORK, "channel");
 const BOOT_MS = 15 * 60_000; // a full boot to a healthy appliance under TCG on a busy 2-core machine
 const KILLS = Number(process.env.MACULAOS_VM_KILLS ?? 10);
+const GROW = 512 * 1024 * 1024; // the test disk is this much larger than the image
+const DATA_IN_IMAGE = 256 * 1024 * 1024; // image/build --small's data partition
 
 let vm: Vm;
 let client: WebClient;
 let channelServer: Server;
 let channelUrl: string;
+let sshPort: number;
 const log = (line: string) => process.env.MACULAOS_VM_VERBOSE && process.stderr.write(`  | ${line}\n`);
 
 function build(args: string[]): void {
@@ -66,6 +69,7 @@ async function waitApi(timeoutMs = BOOT_MS): Promise<void> {
 
 interface Info {
   slot: "A" | "B";
+  disk: { total: number };
   version: string;
   setup: string;
   hostname: string;
@@ -139,12 +143,17 @@ async function powerOn(): Promise<Info> {
 beforeAll(async () => {
   mkdirSync(WORK, { recursive: true });
   if (!existsSync(KEY)) execFileSync(join(REPO, "bin/maculaos-release"), ["keygen", join(WORK, "keys")]);
+  for (const f of ["ssh", "ssh.pub", "other", "other.pub"]) rmSync(join(WORK, "keys", f), { force: true });
   // MACULAOS_VM_REUSE=1 boots the images of the last run instead of building them again (about 3 minutes).
   if (!process.env.MACULAOS_VM_REUSE || !existsSync(join(WORK, "b/root.squashfs"))) {
     build(["--out", join(WORK, "a"), "--version", "0.1.0"]);
     build(["--out", join(WORK, "b"), "--version", "0.2.0", "--release-only"]);
   }
   copyFileSync(join(WORK, "a/disk.img"), join(WORK, "disk.img"));
+  // Written to a larger disk, as onto a card or an SSD: the first boot gives the data partition the rest.
+  truncateSync(join(WORK, "disk.img"), statSync(join(WORK, "disk.img")).size + GROW);
+  sshPort = await freePort();
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "vm-test", "-f", join(WORK, "keys/ssh")]);
   publish(join(WORK, "b/channel"));
   const port = await freePort();
   channelServer = createServer((req, res) => {
@@ -162,9 +171,10 @@ beforeAll(async () => {
     }
   });
   await new Promise<void>((r) => channelServer.listen(port, "127.0.0.1", r));
-  channelUrl = `http://10.0.2.2:${port}/`; // QEMU's user network: 10.0.2.2 is the host's loopback
-  vm = new Vm(join(WORK, "disk.img"), await freePort(), log);
-  client = new WebClient(vm.url);
+  channelUrl = `http://${CHANNEL_HOST}/`;
+  vm = new Vm(join(WORK, "disk.img"), await freePort(), { ssh: sshPort, channel: port }, log);
+  // A new connection per call: QEMU's port forward does not pass on the guest closing an idle kept-alive one.
+  client = new WebClient(vm.url, { agent: new Agent({ keepAlive: false }) });
 }, 60 * 60_000);
 
 afterAll(async () => {
@@ -182,8 +192,36 @@ describe("MaculaOS in QEMU", () => {
     const i = await waitCommitted();
     expect(i).toMatchObject({ slot: "A", version: "0.1.0", setup: "done", hostname: "edge-node-01" });
     expect(vm.boots()).toEqual(["A"]);
+    expect(i.disk.total).toBeGreaterThan(DATA_IN_IMAGE + GROW / 2); // grown to the end of the larger disk (ext4 keeps some)
     await mutate("config.set", { entries: [{ key: "updates.server", value: channelUrl }] });
+    // No unit of the system failed on the way up (read from the node's journal through the logs API).
+    const failed = await query<{ entries: { unit: string; message: string }[] }>("logs.read", { source: "system", grep: "Failed to start", lines: 50 });
+    expect(failed.entries.map((e) => e.message)).toEqual([]);
+    // The firewall was in force before the network came up, not only once the appliance had started.
+    const firewall = await query<{ entries: { message: string }[] }>("logs.read", { source: "system", grep: "maculaos: firewall:", lines: 10 });
+    expect(firewall.entries.map((e) => e.message)).toEqual([expect.stringMatching(/^maculaos: firewall: the default ruleset is in force/)]);
   }, BOOT_MS + 120_000);
+
+  it("lets the admin in over SSH with a key from ssh.authorized_keys (no password), with root through sudo", async () => {
+    const pub = readFileSync(join(WORK, "keys/ssh.pub"), "utf8").trim();
+    await mutate("config.set", { entries: [{ key: "ssh.authorized_keys", value: [pub] }] });
+    const ssh = (key: string, command: string[]) =>
+      execFileSync("ssh", ["-i", key, "-p", String(sshPort), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=60", "admin@127.0.0.1", "--", ...command], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    for (let tries = 0; ; tries++) {
+      try {
+        out = ssh(join(WORK, "keys/ssh"), ["sudo", "maculaos", "info", "--json"]);
+        break;
+      } catch (e) {
+        if (tries >= 20) throw e; // the keys are written a moment after the config change
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    }
+    expect(JSON.parse(out)).toMatchObject({ slot: "A", hostname: "edge-node-01" });
+    // Another key is refused, and there is no password to fall back on.
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(WORK, "keys/other")]);
+    expect(() => ssh(join(WORK, "keys/other"), ["true"])).toThrow(/Permission denied \(publickey\)/);
+  }, 5 * 60_000);
 
   it("updates to B through the API; after the reboot B is active and committed", async () => {
     const check = await query<{ available: boolean; latest: string }>("updates.checkUpdate");

@@ -1,4 +1,5 @@
 // health.* and system.* procedures: the liveness probe, the node's facts, rollback and reboot.
+import { z } from "zod";
 import { reboot, rollback } from "~/system/boot/lifecycle";
 import { getInfo, probe } from "~/system/info/info";
 import { monitoringOf } from "~/system/monitoring/monitoring";
@@ -15,5 +16,5 @@ export const healthRouter = router({
 export const systemRouter = router({
   info: authedProcedure.query(({ ctx }) => getInfo(ctx.sys)),
   rollback: adminProcedure.mutation(({ ctx }) => rollback(ctx.sys, actorOf(ctx.principal))),
-  reboot: adminProcedure.mutation(({ ctx }) => reboot(ctx.sys, actorOf(ctx.principal))),
+  reboot: adminProcedure.input(z.object({ recovery: z.boolean().default(false) }).nullish()).mutation(({ ctx, input }) => reboot(ctx.sys, actorOf(ctx.principal), { recovery: input?.recovery })),
 });

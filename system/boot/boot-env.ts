@@ -64,9 +64,11 @@ export async function writeBootState(paths: DevicePaths, state: BootState): Prom
   await writeGrubEnv(paths.grubenv, vars);
 }
 
-/** What GRUB's save_env does on a trial boot: the primary's variables with the new tries, the sum untouched. */
+/** What GRUB's save_env does on a trial or recovery boot: the primary's variables with the new tries and MODE
+ * cleared (GRUB writes it empty), the sum untouched. */
 export function bootloaderSave(primary: Map<string, string>, next: BootState): Map<string, string> {
   const vars = new Map(primary);
   for (const [k, v] of toVars(next)) vars.set(k, v);
+  if (vars.has("MODE") && !next.recoveryNext) vars.set("MODE", "");
   return vars;
 }

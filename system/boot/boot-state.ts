@@ -1,6 +1,7 @@
 // The A/B boot state and the rules that pick a slot, in the style of RAUC's GRUB variables: ORDER, <slot>_OK and
 // <slot>_TRY. Upstream GRUB script has no arithmetic, so tries are a string of tokens ("xxx") of which each trial boot
-// strips one; stripping the last also marks the slot bad. image/'s grub.cfg runs these same rules.
+// strips one; stripping the last also marks the slot bad. MODE=recovery asks for one boot in recovery mode (GRUB's
+// recovery entry), which the bootloader clears as it boots. image/'s grub.cfg runs these same rules.
 import { AppError } from "../errors";
 import type { Slot } from "../host/paths";
 
@@ -13,10 +14,12 @@ export interface SlotState {
   tries: number;
 }
 
-/** The whole boot state: which slot comes first, and each slot's state. */
+/** The whole boot state: which slot comes first, each slot's state, and whether the next boot is in recovery mode. */
 export interface BootState {
   order: [Slot, Slot];
   slots: Record<Slot, SlotState>;
+  /** Set for one boot: the bootloader boots the recovery entry and clears it. */
+  recoveryNext?: boolean;
 }
 
 /** The slot that is not `slot`. */
@@ -29,13 +32,17 @@ export function initialBootState(): BootState {
   return { order: ["A", "B"], slots: { A: { ok: true, tries: 0 }, B: { ok: false, tries: 0 } } };
 }
 
-/** The GRUB environment variables for a state. */
+/** The GRUB variables GRUB loads: the slot variables, then MODE (absent from envs written before it existed). */
+export const ENV_NAMES = ["ORDER", "A_OK", "A_TRY", "B_OK", "B_TRY", "MODE"] as const;
+
+/** The GRUB environment variables for a state (MODE only while a recovery boot is asked for). */
 export function toVars(state: BootState): Map<string, string> {
   const vars = new Map<string, string>([["ORDER", state.order.join(" ")]]);
   for (const s of ["A", "B"] as const) {
     vars.set(`${s}_OK`, state.slots[s].ok ? "1" : "0");
     vars.set(`${s}_TRY`, "x".repeat(state.slots[s].tries));
   }
+  if (state.recoveryNext) vars.set("MODE", "recovery");
   return vars;
 }
 
@@ -50,7 +57,10 @@ export function fromVars(vars: Map<string, string>): BootState {
     if (tries === undefined || !/^x{0,9}$/.test(tries)) throw new AppError("INTEGRITY_FAILED", `boot env ${s}_TRY is ${JSON.stringify(tries ?? null)}, expected up to 9 x tokens`);
     return { ok: ok === "1", tries: tries.length };
   };
-  return { order: order.split(" ") as [Slot, Slot], slots: { A: slot("A"), B: slot("B") } };
+  const mode = vars.get("MODE") ?? "";
+  if (mode !== "" && mode !== "recovery") throw new AppError("INTEGRITY_FAILED", `boot env MODE is ${JSON.stringify(mode)}, expected "recovery" or nothing`);
+  const state: BootState = { order: order.split(" ") as [Slot, Slot], slots: { A: slot("A"), B: slot("B") } };
+  return mode ? { ...state, recoveryNext: true } : state;
 }
 
 /** What a slot is now: committed (boots with no env write), on trial (n tries left), or bad (skipped). */
@@ -62,22 +72,31 @@ export function slotStatus(state: BootState, slot: Slot): "committed" | "trial" 
 /**
  * The bootloader's choice: the first slot in ORDER that is OK. A committed slot boots with no write; a slot on trial
  * loses one try first, and its last try also marks it bad, so a fourth boot falls back. When no slot qualifies, the
- * slot that is not first in ORDER boots. `write` says whether the env must be saved before booting.
+ * slot that is not first in ORDER boots. A recovery boot that was asked for happens now and is cleared. `write` says
+ * whether the env must be saved before booting.
  */
-export function selectBoot(state: BootState): { slot: Slot; next: BootState; write: boolean } {
-  for (const slot of state.order) {
-    const s = state.slots[slot];
-    if (!s.ok) continue;
-    if (s.tries === 0) return { slot, next: state, write: false };
-    const tries = s.tries - 1;
-    return { slot, next: { ...state, slots: { ...state.slots, [slot]: { ok: tries > 0, tries } } }, write: true };
-  }
-  return { slot: state.order[1], next: state, write: false };
+export function selectBoot(state: BootState): { slot: Slot; recovery: boolean; next: BootState; write: boolean } {
+  const recovery = state.recoveryNext === true;
+  const { recoveryNext: _once, ...rest } = state;
+  const pick = (): { slot: Slot; next: BootState } => {
+    for (const slot of rest.order) {
+      const s = rest.slots[slot];
+      if (!s.ok) continue;
+      if (s.tries === 0) return { slot, next: rest };
+      const tries = s.tries - 1;
+      return { slot, next: { ...rest, slots: { ...rest.slots, [slot]: { ok: tries > 0, tries } } } };
+    }
+    return { slot: rest.order[1], next: rest };
+  };
+  const { slot, next } = pick();
+  return { slot, recovery, next, write: recovery || next !== rest };
 }
 
-/** True when `to` is `from` after boots of one slot by the bootloader (tries stripped, the last one marking it bad). */
+/** True when `to` is `from` after boots of one slot by the bootloader (tries stripped, the last one marking it bad;
+ * a recovery boot that was asked for, cleared). */
 export function bootloaderProgressed(from: BootState, to: BootState): boolean {
   if (from.order.join() !== to.order.join()) return false;
+  if (to.recoveryNext && !from.recoveryNext) return false;
   const changed = (["A", "B"] as const).filter((s) => from.slots[s].ok !== to.slots[s].ok || from.slots[s].tries !== to.slots[s].tries);
   if (changed.length !== 1) return changed.length === 0;
   const f = from.slots[changed[0]!];

@@ -7,12 +7,13 @@ import type { DevicePaths, Slot } from "../host/paths";
 import { backupPath, bootloaderSave, readBootState, writeBootState } from "./boot-env";
 import { initialBootState, selectBoot } from "./boot-state";
 
-/** Boots the development device as GRUB would: picks the slot, saves the primary env on a trial boot, sets cmdline. */
+/** Boots the development device as GRUB would: picks the slot (and the recovery entry when asked for), saves the
+ * primary env when it changes, and sets cmdline. */
 export async function simulateBoot(paths: DevicePaths): Promise<Slot> {
   const { state } = await readBootState(paths);
-  const { slot, next, write } = selectBoot(state);
+  const { slot, recovery, next, write } = selectBoot(state);
   if (write) await writeGrubEnv(paths.grubenv, bootloaderSave(await readGrubEnv(paths.grubenv).catch(() => new Map<string, string>()), next));
-  await setBootedSlot(paths, slot);
+  await setBootedSlot(paths, slot, recovery);
   return slot;
 }
 

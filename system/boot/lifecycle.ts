@@ -2,7 +2,7 @@
 // back (and say so once), roll back on request, and, on the development device, reboot with the bootloader's rules.
 import { AppError } from "../errors";
 import { runChecked } from "../host/command";
-import { bootedSlot, bootMode } from "../host/device";
+import { bootedSlot, bootMode, type BootMode } from "../host/device";
 import type { Slot } from "../host/paths";
 import type { EventInput } from "../events/events";
 import type { System } from "../system";
@@ -94,20 +94,30 @@ export async function rollback(sys: System, actor: string): Promise<BootView> {
 }
 
 /** Reboots: a node for real (systemd; the bootloader picks the slot), the development device by the bootloader's
- * rules (its default entry, so a recovery boot ends in a normal one), followed by what the appliance does after a boot. */
-export async function reboot(sys: System, actor: string): Promise<BootView> {
+ * rules, followed by what the appliance does after a boot. With `recovery`, that one boot is in recovery mode (GRUB's
+ * recovery entry), for a node nobody can reach the boot menu of; the boot after it is normal again. */
+export async function reboot(sys: System, actor: string, opts: { recovery?: boolean } = {}): Promise<BootView> {
+  const read = await readBootState(sys.paths);
+  if (opts.recovery) await writeBootState(sys.paths, { ...read.state, recoveryNext: true });
+  const into = opts.recovery ? " into recovery mode" : "";
   if (sys.kind === "node") {
-    const view = viewBoot((await readBootState(sys.paths)).state, await bootedSlot(sys.paths));
-    await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `rebooting; slot ${view.order[0]} is first` });
+    const view = viewBoot(read.state, await bootedSlot(sys.paths));
+    await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `rebooting${into}; slot ${view.order[0]} is first` });
     await runChecked("systemctl", ["reboot"]);
     return view;
   }
   const slot = await simulateBoot(sys.paths);
-  if (sys.mode === "recovery" && (await bootMode(sys.paths)) === "normal") {
-    sys.mode = "normal"; // the bootloader's default entry: the services start as on a node coming up
-    await sys.services.init();
-  }
+  await enterMode(sys, await bootMode(sys.paths));
   const view = await afterBoot(sys);
-  await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}` });
+  await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}${into}` });
   return view;
+}
+
+/** The development device's process lives through its simulated boots: a boot into the other mode stops the services
+ * (recovery) or starts them (normal) as a node's fresh start would; the schedulers follow the system.reboot event. */
+async function enterMode(sys: System, mode: BootMode): Promise<void> {
+  if (mode === sys.mode) return;
+  sys.mode = mode;
+  if (mode === "recovery") await sys.services.pauseAll();
+  else await sys.services.init();
 }

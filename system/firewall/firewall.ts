@@ -20,7 +20,8 @@ export interface ApplyResult {
 /** Checks `text` with `nft -c` and, when the target is live, applies it with `nft -f`; both read the script from stdin. */
 async function load(target: NetTarget, text: string): Promise<void> {
   const nft = async (args: string[]) => {
-    const r = await runCommand("nft", args, { input: text, netns: target.netns });
+    // A hang guard, not a speed bound: a node's first apply loads nf_tables' modules, slow on a busy small machine.
+    const r = await runCommand("nft", args, { input: text, netns: target.netns, timeoutMs: 60_000 });
     if (r.code !== 0) throw new AppError(args.includes("-c") ? "INVALID_INPUT" : "IO_FAILED", `nft refused the ruleset: ${r.stderr.trim() || `exit code ${r.code}`}`);
   };
   await nft(["-c", "-f", "-"]);

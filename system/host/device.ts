@@ -56,8 +56,8 @@ export async function bootMode(paths: DevicePaths): Promise<BootMode> {
 }
 
 /** Records which slot the (simulated) bootloader booted, as the kernel command line a node's GRUB passes. */
-export async function setBootedSlot(paths: DevicePaths, slot: Slot): Promise<void> {
-  await writeFile(paths.cmdline, `maculaos.slot=${slot}\n`);
+export async function setBootedSlot(paths: DevicePaths, slot: Slot, recovery = false): Promise<void> {
+  await writeFile(paths.cmdline, `maculaos.slot=${slot}${recovery ? " maculaos.mode=recovery" : ""}\n`);
 }
 
 /** When the current boot began: the kernel's on a node, the last simulated boot on a development device. */

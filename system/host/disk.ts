@@ -89,9 +89,10 @@ export async function readEspFile(disk: string, part: Partition, name: string): 
   return Buffer.from(stdout, "latin1");
 }
 
-/** Makes the ext4 data partition, empty: the first boot fills it from the system's /var. */
+/** Makes the ext4 data partition, empty (4 KiB blocks even when small: it grows online to the whole disk later); the
+ * first boot fills it from the system's /var. */
 export async function writeDataFs(disk: string, part: Partition): Promise<void> {
-  await runChecked("mkfs.ext4", ["-q", "-F", "-L", "maculaos-data", "-E", `offset=${part.start}`, "--", disk, `${part.size / 1024}k`], { timeoutMs: 600_000 });
+  await runChecked("mkfs.ext4", ["-q", "-F", "-b", "4096", "-L", "maculaos-data", "-E", `offset=${part.start}`, "--", disk, `${part.size / 1024}k`], { timeoutMs: 600_000 });
 }
 
 const BLOCK = 1024 * 1024;

@@ -38,6 +38,8 @@ export function renderMeshFile(sys: System): Promise<boolean> {
 /** Restarts a systemd unit on a node (a development device has none); returns whether it did. */
 export async function restartOnNode(sys: System, unit: string): Promise<boolean> {
   if (sys.kind !== "node") return false;
+  // A daemon this node does not have (the image ships no mesh daemon yet): its config is written for when it comes.
+  if ((await runCommand("systemctl", ["cat", "--", unit])).code !== 0) return false;
   const r = await runCommand("systemctl", ["restart", "--", unit]);
   if (r.code !== 0) throw new AppError("IO_FAILED", `cannot restart ${unit}: ${r.stderr.trim() || `exit code ${r.code}`}`);
   return true;

@@ -90,9 +90,11 @@ export class Monitoring {
     return this.alerting;
   }
 
-  /** Starts evaluating alerts and running user health checks (when a development device reboots out of recovery mode). */
-  startAlerting(): void {
-    this.alerting = true;
+  /** Starts or stops evaluating alerts and running user health checks (a development device's reboot into or out of
+   * recovery mode). */
+  setAlerting(on: boolean): void {
+    if (on === this.alerting) return;
+    this.alerting = on;
     this.reconfigure();
   }
 

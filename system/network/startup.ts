@@ -30,7 +30,8 @@ export async function startNetwork(sys: System): Promise<() => Promise<void>> {
   };
   // A firewall that cannot be applied must not keep the dashboard from starting: it says why, and `firewall show` too.
   if (live) await applyFirewall(sys, "system").catch((error: unknown) => sys.log.error("the firewall could not be applied at start", { error }));
-  await renderFiles(sys, false);
+  // Nor may a file it cannot write (a missing home directory, say): the error names the file, the dashboard comes up.
+  await renderFiles(sys, false).catch((error: unknown) => sys.log.error("the files derived from config.yaml could not be written at start", { error }));
   let inFlight: Promise<void> = Promise.resolve();
   const onEvent = (e: { action: string; outcome: string; actor: string }) => {
     if ((e.action === "config.set" || e.action === "config.save") && e.outcome === "ok") {

@@ -11,6 +11,7 @@ import type { EventLog } from "../events/events";
 import type { DeviceKind } from "../host/device";
 import { loginShell, spawnPty, type LoginShell, type Pty } from "../host/pty";
 import type { Logger } from "../logging/logger";
+import { OutputBatch } from "./batch";
 import { Scrollback } from "./scrollback";
 
 /** Unacknowledged output above which the shell is paused. */
@@ -19,17 +20,16 @@ export const HIGH_WATERMARK = 512 * 1024;
 export const LOW_WATERMARK = 128 * 1024;
 /** Output each shell keeps for reattaching clients (more than the high watermark plus one read, so a blip loses nothing). */
 export const SCROLLBACK_BYTES = 1024 * 1024;
-/** Output batched into one message at most (while output streams). */
-const BATCH_BYTES = 64 * 1024;
 /** How long streaming output is batched. */
-const BATCH_MS = 4;
+const BATCH_MS = 8;
 /** Live shells one user may have at once. */
 export const MAX_SHELLS_PER_USER = 10;
 
 /** A connection that shows a shell: it receives output and is told when it must go. */
 export interface TerminalClient {
-  /** Output bytes, in order, continuing from the offset attach() returned. */
-  output(data: Buffer): void;
+  /** Output bytes, in order, continuing from the offset attach() returned; `data` is reused once `sent` is called (when
+   * it has been written out or dropped), so a client that keeps it copies it. */
+  output(data: Buffer, sent: () => void): void;
   /** The shell ended (exited, closed, or idle too long) or another connection took it over: close the connection
    * with this reason. */
   end(reason: string, takenOver: boolean): void;
@@ -61,9 +61,13 @@ export class TerminalSession {
   private paused = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private ended = false;
-  /** Output read in this event-loop turn, not yet sent to the client. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** Output read and not yet sent to the client. */
+  private readonly pending = new OutputBatch((data, sent) => {
+    this.lastFlush = performance.now();
+    this.lastFlushBytes = data.length;
+    if (this.client) this.client.output(data, sent);
+    else sent();
+  });
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private lastFlush = 0;
   private lastFlushBytes = 0;
@@ -79,11 +83,10 @@ export class TerminalSession {
     pty.onData((data) => {
       this.scrollback.append(data);
       if (!this.client) return;
-      // A pty reads at most 4 KiB at a time. A lone read (an echo) goes out at once; while output streams, reads are
-      // batched for a few milliseconds or up to BATCH_BYTES into one message, as VS Code's terminal does.
-      this.pending.push(data);
-      this.pendingBytes += data.length;
-      if (this.pendingBytes >= BATCH_BYTES) this.flush();
+      // A pty read is 4 KiB at most. A lone read (an echo) goes out at once; while output streams, reads are gathered
+      // for BATCH_MS (or until a message is full, see batch.ts) into one message, as VS Code's terminal does.
+      this.pending.add(data);
+      if (this.pending.length === 0) this.cancelFlush();
       else if (!this.flushTimer) this.flushTimer = this.streaming() ? setTimeout(() => this.flush(), BATCH_MS) : setImmediate(() => this.flush());
       this.throttle();
     });
@@ -111,7 +114,7 @@ export class TerminalSession {
   attach(client: TerminalClient, from: number, size: { cols: number; rows: number }): { offset: number; replay: Buffer } {
     if (this.ended) throw new AppError("NOT_FOUND", `terminal ${this.id} has ended`);
     const previous = this.client;
-    this.dropPending();
+    this.pending.drop();
     this.client = client;
     previous?.end("this terminal was opened in another window", true);
     this.stopIdle();
@@ -126,7 +129,7 @@ export class TerminalSession {
   detach(client: TerminalClient): void {
     if (this.client !== client) return;
     this.client = null;
-    this.dropPending();
+    this.pending.drop();
     this.setPaused(false);
     this.startIdle();
   }
@@ -162,29 +165,21 @@ export class TerminalSession {
   }
 
   private flush(): void {
+    this.cancelFlush();
+    this.pending.flush();
+  }
+
+  private cancelFlush(): void {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer as NodeJS.Timeout);
       clearImmediate(this.flushTimer as NodeJS.Immediate);
     }
     this.flushTimer = null;
-    const bytes = this.pendingBytes;
-    const chunks = this.dropPending();
-    if (!chunks.length) return;
-    this.lastFlush = performance.now();
-    this.lastFlushBytes = bytes;
-    this.client?.output(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   }
 
   /** True while output streams: the last message, a moment ago, held about a full pty read (an echo is a few bytes). */
   private streaming(): boolean {
     return this.lastFlushBytes >= 2048 && performance.now() - this.lastFlush < BATCH_MS;
-  }
-
-  private dropPending(): Buffer[] {
-    const chunks = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    return chunks;
   }
 
   private throttle(): void {

@@ -1,9 +1,10 @@
 // The appliance's side of A/B boots on a development device: a healthy trial boot is committed, a fallback is
 // reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBootState, writeBootState } from "~/system/boot/boot-env";
 import { afterBoot } from "~/system/boot/lifecycle";
-import { setBootedSlot } from "~/system/host/device";
+import { bootMode, setBootedSlot } from "~/system/host/device";
 import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
@@ -52,6 +53,18 @@ describe("boot lifecycle", () => {
     await afterBoot(sys);
     expect(await sys.events.list(10, "boot.rollback")).toHaveLength(events.length);
     expect((await readBootState(sys.paths)).state.slots.B).toEqual({ ok: false, tries: 0 });
+  });
+
+  it("`maculaos reboot --recovery` boots recovery mode once, then the normal system again", async () => {
+    const r = await maculaos("reboot", "--recovery");
+    expect(r.stdout).toMatch(/^rebooted into recovery mode; next boot: slot \w \(committed\)/);
+    expect(await readFile(t.app.sys.paths.cmdline, "utf8")).toMatch(/maculaos\.mode=recovery/);
+    expect(await bootMode(t.app.sys.paths)).toBe("recovery");
+    expect(t.app.sys.mode).toBe("recovery"); // this process follows the simulated boot into the recovery profile
+    expect((await readBootState(t.app.sys.paths)).state.recoveryNext).toBeUndefined();
+    await maculaos("reboot");
+    expect(await bootMode(t.app.sys.paths)).toBe("normal");
+    expect(t.app.sys.mode).toBe("normal");
   });
 
   it("does not commit a trial boot while the appliance is unhealthy", async () => {

@@ -1,7 +1,7 @@
 // Mesh status from the daemon's status endpoint and direct probes, a real nats-server on loopback as the local bus,
 // mesh ping against loopback responders, WireGuard keys and config, SSH keys, and the security panel.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
@@ -178,6 +178,17 @@ describe("WireGuard, SSH keys and the security panel", () => {
     expect(text.split("\n")).toContain(pub);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(join(t.root, "home/admin/.ssh"))).mode & 0o777).toBe(0o700);
+  });
+
+  it("starts even when the admin's authorized_keys cannot be written, and the error names the file", async () => {
+    // /home/admin is a plain file here, as a read-only or missing home would be on a broken image.
+    const broken = await startTestAppliance({ seed: async (root) => void (await mkdir(join(root, "home"), { recursive: true }), await writeFile(join(root, "home/admin"), "not a directory")) });
+    try {
+      expect((await new WebClient(broken.url).query<{ ok: boolean }>("health.probe")).body.result?.data.ok).toBe(true);
+      expect(broken.errorLogs().join("\n")).toMatch(/could not be written at start.*home\/admin\/\.ssh/);
+    } finally {
+      await broken.close();
+    }
   });
 
   it("shows secure boot as mokutil reports it, the firewall summary and the open ports", async () => {

@@ -1,9 +1,10 @@
 // The terminal WebSocket with real shells on real pseudo-terminals: the handshake matrix (only an admin's session
 // with an exact same-origin Origin is upgraded), typing, resize, UTF-8 and 256 colours, bracketed paste, reattaching
-// after a dropped connection without losing or repeating output, independent shells, takeover, idle end, events,
-// and keystrokes never reaching the logs.
+// after a dropped connection without losing or repeating output, a reload's replay starting at a whole line once the
+// scrollback dropped output, independent shells, takeover, idle end, events, and keystrokes never reaching the logs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handshakeStatus, TermClient } from "~/scripts/lib/terminal-client.mjs";
+import { SCROLLBACK_BYTES } from "~/system/terminal/terminals";
 import { completeSetup, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
@@ -138,6 +139,22 @@ describe("terminal shells", () => {
     expect(reloaded.start).toBe(0);
     await reloaded.waitFor(/line-1\r\nline-2\r\nline-3/);
     await reloaded.waitFor(/while-away/);
+  });
+
+  it("replays from a whole line after a reload once the scrollback has dropped output, never inside a sequence", async () => {
+    const c = await term();
+    // Half as much again as the ring keeps, in coloured lines with multibyte characters: the ring cuts one somewhere.
+    const lines = Math.ceil((1.5 * SCROLLBACK_BYTES) / 30);
+    await run(c, `seq -w 1 ${lines} | awk '{ printf "\\033[3%dmline %s grüße €\\033[0m\\n", NR % 8, $1 }'`);
+    await c.close();
+    let replay: Buffer | undefined;
+    const reloaded = await term({ id: c.id, onData: (d: Buffer) => void (replay ??= Buffer.from(d)) });
+    expect(reloaded.start).toBeGreaterThan(0);
+    await expect.poll(() => replay).toBeDefined();
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(replay!, { stream: true });
+    expect(text.slice(0, 80)).toMatch(/^\x1b\[3\dmline \d+ grüße €\x1b\[0m\r\n/);
+    reloaded.ws.send(JSON.stringify({ type: "close" }));
+    expect((await reloaded.closed).code).toBe(4000);
   });
 
   it("keeps two shells independent and lets a new window take a shell over", async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { request } from "node:http";
+import { request, type Agent } from "node:http";
 import { startAppliance, type Appliance } from "~/server/app";
 import { wizardAnswers } from "~/scripts/lib/appliance-process.mjs";
 import { createLogger } from "~/system/logging/logger";
@@ -63,7 +63,7 @@ export class WebClient {
   bearer: string | null = null;
   constructor(
     readonly base: string,
-    private readonly opts: { localAddress?: string } = {},
+    private readonly opts: { localAddress?: string; agent?: Agent } = {},
   ) {}
 
   private send<T>(method: "GET" | "POST", path: string, input: unknown, headers: Record<string, string | null>): Promise<Reply<T>> {
@@ -77,7 +77,7 @@ export class WebClient {
       else h[k] = v;
     }
     return new Promise((resolve, reject) => {
-      const req = request(url, { method, headers: h, localAddress: this.opts.localAddress }, (res) => {
+      const req = request(url, { method, headers: h, localAddress: this.opts.localAddress, agent: this.opts.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {

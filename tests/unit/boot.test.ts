@@ -40,6 +40,14 @@ describe("boot selection", () => {
     expect(slotStatus(state, "B")).toBe("bad");
   });
 
+  it("boots the recovery entry once when asked, with the slot it would have booted anyway", () => {
+    const asked = selectBoot({ ...trialOfB(), recoveryNext: true });
+    expect(asked).toMatchObject({ slot: "B", recovery: true, write: true });
+    expect(asked.next).toEqual(selectBoot(trialOfB()).next); // the trial still loses its try; the request is gone
+    expect(selectBoot(asked.next).recovery).toBe(false);
+    expect(selectBoot({ ...initialBootState(), recoveryNext: true })).toMatchObject({ slot: "A", recovery: true, write: true, next: initialBootState() });
+  });
+
   it("boots the slot that is not first when no slot qualifies", () => {
     expect(selectBoot({ order: ["A", "B"], slots: { A: { ok: false, tries: 0 }, B: { ok: false, tries: 0 } } }).slot).toBe("B");
   });
@@ -62,6 +70,23 @@ describe("boot env on disk", () => {
     expect((await readBootState(paths)).state.slots.B).toEqual({ ok: true, tries: 2 });
     execFileSync("grub-editenv", [paths.grubenv, "set", "ORDER=A B"]);
     expect(await readBootState(paths)).toEqual({ state: trialOfB(), source: "backup" });
+  });
+
+  it("keeps MODE out of an env that asks for no recovery boot (sums of envs written before MODE still match)", async () => {
+    const paths = device();
+    await writeBootState(paths, trialOfB());
+    expect(execFileSync("grub-editenv", [paths.grubenv, "list"], { encoding: "utf8" })).not.toMatch(/MODE/);
+    await writeBootState(paths, { ...trialOfB(), recoveryNext: true });
+    expect(execFileSync("grub-editenv", [paths.grubenv, "list"], { encoding: "utf8" })).toMatch(/^MODE=recovery$/m);
+    // GRUB clears MODE (and strips a try) in the primary only, without a sum: that is its progress, and is accepted.
+    execFileSync("grub-editenv", [paths.grubenv, "set", "MODE=", "B_TRY=xx"]);
+    expect(await readBootState(paths)).toEqual({ state: { ...trialOfB(), slots: { ...trialOfB().slots, B: { ok: true, tries: 2 } } }, source: "primary" });
+    // Setting MODE is never the bootloader's doing.
+    await writeBootState(paths, trialOfB());
+    execFileSync("grub-editenv", [paths.grubenv, "set", "MODE=recovery"]);
+    expect(await readBootState(paths)).toEqual({ state: trialOfB(), source: "backup" });
+    execFileSync("grub-editenv", [backupPath(paths), "set", "MODE=rescue"]);
+    await expect(readBootState(paths)).rejects.toThrow(/MODE is "rescue", expected "recovery" or nothing/);
   });
 
   it("refuses when both copies are damaged, naming both", async () => {

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initialBootState, toVars } from "~/system/boot/boot-state";
+import { ENV_NAMES, initialBootState, toVars } from "~/system/boot/boot-state";
 import { REPO } from "../helpers/appliance";
 
 const CFG = join(REPO, "image/grub.cfg");
@@ -16,14 +16,23 @@ describe("image/grub.cfg", () => {
 
   it("loads exactly the variables the appliance writes, from the primary and then the backup copy", () => {
     const cfg = readFileSync(CFG, "utf8");
-    const names = [...toVars(initialBootState()).keys()].join(" ");
+    expect(ENV_NAMES.filter((n) => !toVars({ ...initialBootState(), recoveryNext: true }).has(n))).toEqual([]);
+    const names = ENV_NAMES.join(" ");
     expect(cfg).toContain(`load_env -f "\${envfile}" ${names}`);
     expect(cfg).toContain(`load_env -f "\${prefix}/grubenv.bak" ${names}`);
   });
 
-  it("saves only the trial variables, and only on a trial boot", () => {
+  it("saves only the trial variables on a trial boot, and MODE once it boots a recovery that was asked for", () => {
     const saves = readFileSync(CFG, "utf8").split("\n").filter((l) => l.includes("save_env"));
-    expect(saves.map((l) => l.trim())).toEqual(['save_env -f "${envfile}" A_TRY A_OK', 'save_env -f "${envfile}" B_TRY B_OK']);
+    expect(saves.map((l) => l.trim())).toEqual(['save_env -f "${envfile}" A_TRY A_OK', 'save_env -f "${envfile}" B_TRY B_OK', 'save_env -f "${envfile}" MODE']);
+  });
+
+  it("a recovery boot that was asked for picks the recovery entry", () => {
+    const cfg = readFileSync(CFG, "utf8");
+    const titles = [...cfg.matchAll(/^menuentry "([^"]*)"/gm)].map((m) => m[1]);
+    const entry = Number(/if \[ "\$\{MODE\}" = "recovery" \]; then\n\s*set default=(\d)/.exec(cfg)?.[1]);
+    expect(titles[entry]).toMatch(/recovery mode/);
+    expect(/^menuentry "MaculaOS recovery mode.*\{\n([\s\S]*?)^\}/m.exec(cfg)?.[1]).toMatch(/ maculaos\.mode=recovery\n/);
   });
 
   it("menu entries use only exported variables (they run in a new context), and never GRUB's own 'chosen'", () => {
