@@ -2,7 +2,7 @@
 // recovery entry passes it) starts no services, runs no update, backup or alert schedulers, leaves a slot on trial
 // uncommitted, refuses to start services, and restores without starting them. A reboot of the development device (its
 // bootloader's default entry) ends it: the services start, the trial slot is committed and the schedulers run, which
-// shows the quiet of the recovery boot was the profile and not a quiet test.
+// shows the quiet of the recovery boot was the profile and not a quiet test. `maculaos reboot --recovery` switches back.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -140,5 +140,19 @@ describe("a reboot out of recovery mode", () => {
       const done = await actions();
       return done.includes("alert.firing failed") && done.some((a) => a.startsWith("update.auto.run")) && (await t.app.sys.db.job.count({ where: { kind: "backup", actor: "scheduler", state: "succeeded" } })) === 1;
     });
+  }, 60_000);
+});
+
+describe("maculaos reboot --recovery", () => {
+  it("switches the running development device into the recovery profile: its services stop", async () => {
+    const before = await service();
+    expect(before.state).toBe("running");
+    const r = await maculaos("reboot", "--recovery");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^rebooted into recovery mode/);
+    expect(JSON.parse((await maculaos("info", "--json")).stdout)).toMatchObject({ mode: "recovery" });
+    expect(await service()).toMatchObject({ state: "stopped", pid: null });
+    expect(() => process.kill(before.pid!, 0)).toThrow();
+    expect((await maculaos("restart", "counter")).stderr).toMatch(/cannot restart counter in recovery mode/);
   }, 60_000);
 });
