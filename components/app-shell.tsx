@@ -10,6 +10,7 @@ import { cx } from "./cx";
 import { Icon } from "./icons";
 import { Logo } from "./logo";
 import { NAV_ITEMS, isActive } from "./nav";
+import { Notice } from "./notice";
 import { Skeleton } from "./skeleton";
 import { ThemeToggle } from "./theme";
 import { useTRPC } from "./trpc";
@@ -40,6 +41,16 @@ function NavList({ pathname, isAdmin, onNavigate }: { pathname: string; isAdmin:
         );
       })}
     </ul>
+  );
+}
+
+/** The banner on every page while the node runs its recovery profile. */
+function RecoveryBanner({ onRecoveryPage, isAdmin }: { onRecoveryPage: boolean; isAdmin: boolean }) {
+  return (
+    <Notice tone="warning" role="status" title="Recovery mode" className="mb-6" id="recovery-banner">
+      This node booted with maculaos.mode=recovery: services are stopped, and no automatic updates, scheduled backups or
+      alerts run. {onRecoveryPage ? "Repair or restore below, then reboot to leave recovery mode." : isAdmin ? <>Repair or restore on the <Link href="/recovery" className="font-medium underline">Recovery page</Link>, then reboot to leave recovery mode.</> : "An administrator can repair or restore it."}
+    </Notice>
   );
 }
 
@@ -97,6 +108,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           {info.data ? (
             <span>
               Version {info.data.version} · slot {info.data.slot}
+              {info.data.mode === "recovery" && " · recovery mode"}
             </span>
           ) : (
             <Skeleton className="h-4 w-32" />
@@ -170,6 +182,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </header>
 
         <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl px-4 py-6 focus:outline-none sm:px-6 lg:px-8 lg:py-8">
+          {info.data?.mode === "recovery" && <RecoveryBanner onRecoveryPage={isActive("/recovery", pathname)} isAdmin={isAdmin} />}
           {children}
         </main>
       </div>

@@ -60,15 +60,26 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
   const pages = o.ui ? await loadPages(o.appDir) : undefined;
   const listeners = await startListeners(sys, { port: o.port, host: o.host, pages });
   const url = `http://${o.host === "0.0.0.0" ? "localhost" : o.host}:${listeners.port}`;
+  const print = o.console ?? ((l: string) => process.stdout.write(`${l}\n`));
   if (await setupPending(sys)) {
-    const print = o.console ?? ((l: string) => process.stdout.write(`${l}\n`));
     print(`MaculaOS setup: open ${url}/setup and enter the setup code ${await setupCode(sys)}`);
   }
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
   await afterBoot(sys);
-  const stopScheduler = startUpdateScheduler(sys);
-  const stopBackups = startBackupSchedule(sys);
-  const stopKnownGood = keepKnownGood(sys);
+  // The normal profile's schedulers; recovery mode runs none of them (nor the services, nor alerting: openSystem and
+  // monitoring read the mode). A development device's simulated reboot can change the mode in this process.
+  let stopSchedulers: (() => void)[] = [];
+  const followMode = () => {
+    const normal = sys.mode === "normal";
+    if (normal === stopSchedulers.length > 0) return;
+    for (const stop of stopSchedulers) stop();
+    stopSchedulers = normal ? [startUpdateScheduler(sys), startBackupSchedule(sys), keepKnownGood(sys)] : [];
+    monitoring.setAlerting(normal);
+  };
+  followMode();
+  const onReboot = (e: { action: string }) => e.action === "system.reboot" && followMode();
+  sys.events.on("event", onReboot);
+  if (sys.mode === "recovery") print(`MaculaOS is in recovery mode: open ${url}/recovery (no services or schedulers run; reboot to leave)`);
   const stopNetworkSide = await startNetwork(sys);
   return {
     sys,
@@ -77,9 +88,8 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
     port: listeners.port,
     url,
     close: async () => {
-      stopScheduler();
-      stopBackups();
-      stopKnownGood();
+      sys.events.off("event", onReboot);
+      for (const stop of stopSchedulers) stop();
       await stopNetworkSide();
       await listeners.close();
       await metrics.close();

@@ -44,17 +44,20 @@ function redirect(res: ServerResponse, location: string): void {
   res.writeHead(302, { Location: location, "Cache-Control": "no-store" }).end();
 }
 
-/** Decides where a page request may go: the wizard while setup is pending, the login page without a session. */
+/** Decides where a page request may go: the wizard while setup is pending, the login page without a session, and in
+ * recovery mode an admin's landing page (a full load of /, as after signing in) is the Recovery page. */
 async function routePage(sys: System, pages: PageHandler, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname;
   if (PUBLIC_ASSET.test(path)) return pages.handle(req, res);
   const inSetup = path === "/setup" || path.startsWith("/setup/");
   if (await setupPending(sys)) return inSetup ? pages.handle(req, res) : redirect(res, "/setup");
   if (inSetup) return pages.render404(req, res);
-  const signedIn = (await principalFromCookie(sys, req)) !== null;
+  const principal = await principalFromCookie(sys, req);
+  const signedIn = principal !== null;
   if (path === "/login") return signedIn ? redirect(res, "/") : pages.handle(req, res);
   if (!signedIn && req.headers.rsc === "1") return void res.writeHead(204, { "Cache-Control": "no-store" }).end(); // the client router's fetch (a prefetch racing a sign-out): no page data, no redirect loop through /login's own RSC
-  if (!signedIn) return redirect(res, `/login?next=${encodeURIComponent(path + url.search)}`);
+  if (!principal) return redirect(res, `/login?next=${encodeURIComponent(path + url.search)}`);
+  if (sys.mode === "recovery" && path === "/" && principal.role === "admin" && req.headers.rsc !== "1") return redirect(res, "/recovery");
   return pages.handle(req, res);
 }
 

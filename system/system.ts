@@ -7,7 +7,7 @@ import { ConfigService } from "./config/service";
 import { openDatabase, type Db } from "./db/client";
 import { EventLog } from "./events/events";
 import { ensureDir } from "./host/files";
-import { deviceKind, ensureDevelopmentDevice, type DeviceKind } from "./host/device";
+import { bootMode, deviceKind, ensureDevelopmentDevice, type BootMode, type DeviceKind } from "./host/device";
 import { devicePaths, type DevicePaths } from "./host/paths";
 import { finishInterruptedSwap } from "./host/swap";
 import { JobRunner } from "./jobs/jobs";
@@ -22,6 +22,9 @@ export interface System {
   root: string;
   paths: DevicePaths;
   kind: DeviceKind;
+  /** Read from the kernel command line at start: "recovery" runs no services, schedulers or boot commits. A development
+   * device's simulated reboot sets it again. */
+  mode: BootMode;
   db: Db;
   config: ConfigService;
   accounts: Accounts;
@@ -60,6 +63,8 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     await ensureDevRelease(paths, opts.version, nodeArch());
     await firstBoot(paths);
   }
+  const mode = await bootMode(paths);
+  if (mode === "recovery") opts.log.warn("booted in recovery mode (maculaos.mode=recovery): no services, no schedulers, no boot commit");
   await ensureDir(paths.dataDir, 0o700);
   await chmod(paths.dataDir, 0o700); // it holds password and session hashes; a development device made it 0755
   await ensureDir(paths.runDir, 0o700);
@@ -75,6 +80,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     root: opts.root,
     paths,
     kind,
+    mode,
     db,
     config,
     accounts: new Accounts(db, events),
@@ -90,6 +96,7 @@ export async function openSystem(opts: OpenOptions): Promise<System> {
     },
   };
   sys.services = new ServiceManager(sys);
-  await sys.services.init();
+  if (mode === "normal") await sys.services.init();
+  else await sys.services.pauseAll().catch((error: unknown) => opts.log.warn("recovery mode: could not stop the services left running", { error: String(error) }));
   return sys;
 }

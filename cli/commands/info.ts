@@ -7,7 +7,7 @@ import { describeBoot } from "./boot";
 export const info: Command = {
   name: "info",
   usage: "maculaos info [--json]",
-  summary: "System information: hostname, version, active slot, uptime, resources, mesh role and realm",
+  summary: "System information: hostname, version, active slot, boot mode, uptime, resources, mesh role and realm",
   async run({ api, args, json: asJson, out }) {
     if (args.length) throw new UsageError("info takes no arguments");
     const i = await api.system.info.query();
@@ -23,6 +23,7 @@ export const info: Command = {
         ["Uptime", duration(i.uptime)],
         ["Setup", i.setup],
         ["Device", i.device],
+        ["Mode", i.mode === "recovery" ? "RECOVERY (maculaos.mode=recovery): no services, schedulers or boot commit; reboot to leave" : "normal"],
         ["Mesh", `${i.mesh.role} in realm ${i.mesh.realm}`],
         ["CPU", `${i.cpu.usage.toFixed(1)}% of ${i.cpu.cores} cores (${i.cpu.model})`],
         ["Memory", pct(i.memory.used, i.memory.total)],

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "~/system/accounts/accounts";
 import { createInput, fileInput, inspectBackup, listBackups, startBackup, startRestore, startVerify } from "~/system/backup/service";
-import { factoryReset, recoveryMode } from "~/system/recovery/factory";
+import { factoryReset } from "~/system/recovery/factory";
 import { repair } from "~/system/recovery/repair";
 import { adminProcedure, router } from "../trpc";
 
@@ -17,7 +17,7 @@ export const backupsRouter = router({
 
 /** recovery.* procedures. */
 export const recoveryRouter = router({
-  status: adminProcedure.query(async ({ ctx }) => ({ recoveryMode: await recoveryMode(ctx.sys.paths), configProblem: ctx.sys.config.problem })),
+  status: adminProcedure.query(({ ctx }) => ({ recoveryMode: ctx.sys.mode === "recovery", configProblem: ctx.sys.config.problem })),
   repair: adminProcedure.mutation(({ ctx }) => repair(ctx.sys, actorOf(ctx.principal))),
   factory: adminProcedure
     .input(z.object({ mode: z.enum(["keep-network", "full"]), confirm: z.string().max(100) }))

@@ -1,6 +1,7 @@
 // services.* procedures: deploy, list (and its live stream), inspect, logs, start, stop, restart, remove.
 import { z } from "zod";
 import { actorOf } from "~/system/accounts/accounts";
+import { requireNormalMode } from "~/system/recovery/mode";
 import { parseSince } from "~/system/services/logs";
 import { adminProcedure, authedProcedure, router } from "../trpc";
 
@@ -16,9 +17,18 @@ export const servicesRouter = router({
   get: authedProcedure.input(name).query(({ ctx, input }) => ctx.sys.services.get(input.name)),
   logs: authedProcedure.input(logsInput).query(({ ctx, input }) => ctx.sys.services.logs(input.name, { lines: input.lines, ...(input.since ? { since: parseSince(input.since) } : {}) }).then((lines) => ({ lines }))),
   followLogs: authedProcedure.input(name).subscription(({ ctx, input, signal }) => ctx.sys.services.followLogs(input.name, signal)),
-  deploy: adminProcedure.input(deployInput).mutation(({ ctx, input }) => ctx.sys.services.deploy(input, actorOf(ctx.principal))),
-  start: adminProcedure.input(name).mutation(({ ctx, input }) => ctx.sys.services.start(input.name, actorOf(ctx.principal))),
+  deploy: adminProcedure.input(deployInput).mutation(({ ctx, input }) => {
+    requireNormalMode(ctx.sys, "deploy a service");
+    return ctx.sys.services.deploy(input, actorOf(ctx.principal));
+  }),
+  start: adminProcedure.input(name).mutation(({ ctx, input }) => {
+    requireNormalMode(ctx.sys, `start ${input.name}`);
+    return ctx.sys.services.start(input.name, actorOf(ctx.principal));
+  }),
   stop: adminProcedure.input(name).mutation(({ ctx, input }) => ctx.sys.services.stop(input.name, actorOf(ctx.principal))),
-  restart: adminProcedure.input(name).mutation(({ ctx, input }) => ctx.sys.services.restart(input.name, actorOf(ctx.principal))),
+  restart: adminProcedure.input(name).mutation(({ ctx, input }) => {
+    requireNormalMode(ctx.sys, `restart ${input.name}`);
+    return ctx.sys.services.restart(input.name, actorOf(ctx.principal));
+  }),
   remove: adminProcedure.input(name.extend({ purge: z.boolean().optional() })).mutation(({ ctx, input }) => ctx.sys.services.remove(input.name, actorOf(ctx.principal), input.purge ?? false)),
 });

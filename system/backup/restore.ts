@@ -27,14 +27,31 @@ function ioFailed(what: string, cause: unknown): AppError {
 const SMALL_FILE = 1024 * 1024;
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** A sink that writes entries under `dir` (a fresh staging directory that holds no links, so nothing escapes it). */
-function stagingSink(dir: string): ArchiveSink {
+/** Large files are flushed (fdatasync) one at a time in the thread pool beside the extraction, so their bytes reach
+ * the disk while later files are inflated and the final syncfs has little left; the next waits for the one before
+ * (the pool's other threads inflate, read and write). */
+const FLUSHES_IN_FLIGHT = 1;
+
+/** A sink that writes entries under `dir` (a fresh staging directory that holds no links, so nothing escapes it), and
+ * `settled()`: every flush started has ended (rejects with the first failure). */
+function stagingSink(dir: string): ArchiveSink & { settled(): Promise<void> } {
   const made = new Set<string>([dir]);
   const ensureParent = (path: string) => {
     const parent = dirname(path);
     if (made.has(parent)) return;
     mkdirSync(parent, { recursive: true, mode: 0o700 });
     made.add(parent);
+  };
+  const flushing: Promise<unknown>[] = [];
+  let flushFailed: unknown = null;
+  /** fdatasync then close `fh` in the background; the failure is kept for settled(), never left unhandled. */
+  const flushAndClose = async (fh: FileHandle, name: string) => {
+    while (flushing.length >= FLUSHES_IN_FLIGHT) await flushing.shift();
+    const done = fh
+      .datasync()
+      .catch((cause: unknown) => void (flushFailed ??= ioFailed(`flushing ${name} to disk`, cause)))
+      .finally(() => fh.close());
+    flushing.push(done.catch(() => undefined));
   };
   return {
     async dir(name, mode) {
@@ -54,9 +71,12 @@ function stagingSink(dir: string): ArchiveSink {
         ensureParent(path);
         const chunks: Buffer[] = [];
         let size = 0;
+        let writing: Promise<unknown> | undefined; // one write in flight while the next chunk is inflated and hashed
         for await (const c of data) {
           if (fh) {
-            await fh.write(c);
+            const failed = await writing;
+            if (failed) throw failed;
+            writing = fh.write(c).then(() => null, (e: unknown) => e);
             continue;
           }
           chunks.push(c);
@@ -66,9 +86,13 @@ function stagingSink(dir: string): ArchiveSink {
             await fh.writev(chunks.splice(0));
           }
         }
+        const failed = await writing;
+        if (failed) throw failed;
         if (fh) {
           await fh.chmod(mode & 0o777);
           await fh.utimes(mtime, mtime);
+          await flushAndClose(fh, name);
+          fh = undefined;
         } else {
           fd = openSync(path, CREATE, 0o600);
           if (size) writevSync(fd, chunks);
@@ -82,6 +106,10 @@ function stagingSink(dir: string): ArchiveSink {
         if (fd !== undefined) closeSync(fd);
         await fh?.close();
       }
+    },
+    async settled() {
+      await Promise.all(flushing.splice(0));
+      if (flushFailed) throw flushFailed;
     },
   };
 }
@@ -141,7 +169,7 @@ async function checkStaged(sys: System, staging: string): Promise<void> {
 }
 
 /** Replaces the live data directory with `staging`: stops the services, closes the database, swaps atomically,
- * reopens everything and starts the services again. */
+ * reopens everything and starts the services again (not in recovery mode: they start at the next normal boot). */
 export async function swapData(sys: System, staging: string): Promise<void> {
   await sys.services.pauseAll(); // nothing may hold or write the old data while it is swapped
   await sys.db.$disconnect();
@@ -160,7 +188,7 @@ export async function swapData(sys: System, staging: string): Promise<void> {
       () => (sys.config.problem = null),
       (e: unknown) => (sys.config.problem = e instanceof Error ? e.message : String(e)),
     );
-    await sys.services.init(); // the services the restored state says should run, on their restored data
+    if (sys.mode === "normal") await sys.services.init(); // the services the restored state says should run, on their restored data
   }
 }
 
@@ -173,14 +201,16 @@ export interface RestoreOptions {
 /** Restores `file`: verify + extract to staging, then swap in; throws (leaving the old state) on any problem. */
 export async function restoreBackup(sys: System, file: string, o: RestoreOptions = {}): Promise<ArchiveSummary> {
   const staging = await createStaging(sys.paths);
+  const sink = stagingSink(staging);
   try {
     o.progress?.(0, "verifying and extracting to staging");
     const summary = await readArchive(file, {
       passphrase: o.passphrase,
       onHeader: (h) => checkSpace(sys, h.bytes + h.files * PER_FILE_SLACK),
-      sink: stagingSink(staging),
+      sink,
       progress: (done, total) => o.progress?.(0.85 * (total ? done / total : 1), "verifying and extracting to staging"),
     });
+    await sink.settled();
     o.progress?.(0.87, "checking the staged database and config");
     await carryOver(sys, staging, summary.header.parts);
     await checkStaged(sys, staging);
@@ -189,6 +219,7 @@ export async function restoreBackup(sys: System, file: string, o: RestoreOptions
     await swapData(sys, staging);
     return summary;
   } finally {
+    await sink.settled().catch(() => undefined); // after a failure too: no flush may hold a file of the staging copy
     await rm(staging, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 // Backups as the API and the scheduler use them: jobs for backup, verify and restore (one at a time per node), the
 // stored backups in the target directory with the last good one, and scheduled backups with retention.
-import { createReadStream } from "node:fs";
-import { readdir, rm, stat } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { AppError } from "../errors";
@@ -13,6 +13,7 @@ import type { System } from "../system";
 import { compressionFor, peekHeader, readArchive, sniff, writeArchive, type ArchiveSummary, type BackupHeader } from "./archive";
 import { availableParts, chooseParts, prepareBackup } from "./create";
 import { decrypt } from "./crypto";
+import { takeDataLock } from "./lock";
 import { restoreBackup } from "./restore";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -53,23 +54,26 @@ export function resolveBackup(sys: System, file: string): string {
   return join(backupDir(sys), file);
 }
 
-const busy = new WeakMap<System, string>();
+/** What each data job is called while it holds the lock, and when it is refused. */
+const JOB_WORDS = {
+  backup: { holder: (file: string) => `a backup to ${file}`, doing: "start a backup" },
+  "backup.verify": { holder: (file: string) => `a verification of ${file}`, doing: "start a verification" },
+  restore: { holder: (file: string) => `a restore of ${file}`, doing: "start a restore" },
+};
 
-/** Runs one backup, verify or restore job at a time per node (a restore must never race a backup). */
-async function exclusiveJob(sys: System, kind: string, target: string, actor: string, work: (progress: (f: number, m?: string) => void, jobId: string) => Promise<string>): Promise<JobView> {
-  const running = busy.get(sys);
-  if (running) throw new AppError("CONFLICT", `a ${running} is running; wait for it to finish`);
-  busy.set(sys, kind);
+/** Runs a backup, verify or restore of `file` as a job holding the data lock (a restore must never race a backup or a repair). */
+async function exclusiveJob(sys: System, kind: keyof typeof JOB_WORDS, file: string, actor: string, work: (progress: (f: number, m?: string) => void, jobId: string) => Promise<string>): Promise<JobView> {
+  const release = takeDataLock(sys, JOB_WORDS[kind].holder(file), JOB_WORDS[kind].doing);
   try {
-    return await sys.jobs.start(kind, target, actor, async (job) => {
+    return await sys.jobs.start(kind, file, actor, async (job) => {
       try {
         return await work((f, m) => job.progress(f, m), job.id);
       } finally {
-        busy.delete(sys);
+        release();
       }
     });
   } catch (e) {
-    busy.delete(sys);
+    release();
     throw e;
   }
 }
@@ -202,7 +206,37 @@ export async function applyRetention(sys: System, now = new Date()): Promise<str
   return doomed.map((b) => b.name);
 }
 
-/** Runs the scheduled backup when `backup.schedule` (HH:MM, daily) has come and today's has not run; returns its job. */
+/** The passphrase of scheduled backups: the first line of `backup.passphrase_file` (under the device root), or
+ * undefined when none is set. The file must be a regular file of this process's user that nobody else can read or
+ * write; INVALID_CONFIG says what is wrong with it (never what it holds). */
+export async function scheduledPassphrase(sys: System): Promise<string | undefined> {
+  const setting = sys.config.current().backup.passphrase_file;
+  if (setting === undefined) return undefined;
+  const bad = (why: string) => new AppError("INVALID_CONFIG", `maculaos.backup.passphrase_file ${setting}: ${why}`);
+  let fh: FileHandle;
+  try {
+    fh = await open(join(sys.root, setting), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw bad(code === "ENOENT" ? "no such file" : code === "ELOOP" ? "is a symbolic link; point at the file itself" : `cannot read it (${code ?? String(e)})`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw bad("not a regular file");
+    if (st.mode & 0o077) throw bad(`others can read or write it (mode ${(st.mode & 0o777).toString(8)}); make it root-only with chmod 600`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw bad(`owned by uid ${st.uid}, not by the appliance's user (uid ${uid})`);
+    const pass = (await fh.readFile("utf8")).split(/\r?\n/, 1)[0] ?? "";
+    const check = passphrase.safeParse(pass);
+    if (!check.success) throw bad(`its first line is not a usable passphrase (${check.error.issues[0]?.message ?? "invalid"})`);
+    return pass;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Runs the scheduled backup when `backup.schedule` (HH:MM, daily) has come and today's has not run; returns its job.
+ * With `backup.passphrase_file` it is encrypted; a problem with that file fails today's run with an event saying why. */
 export async function runScheduledBackup(sys: System, now = new Date()): Promise<JobView | null> {
   const at = sys.config.current().backup.schedule;
   if (!at) return null;
@@ -212,20 +246,27 @@ export async function runScheduledBackup(sys: System, now = new Date()): Promise
   const last = await sys.db.meta.findUnique({ where: { key: META_SCHEDULED } });
   if (last?.value === day) return null;
   await sys.db.meta.upsert({ where: { key: META_SCHEDULED }, create: { key: META_SCHEDULED, value: day }, update: { value: day } });
+  let pass: string | undefined;
+  try {
+    pass = await scheduledPassphrase(sys);
+  } catch (e) {
+    await sys.events.record({ actor: "scheduler", action: "backup", target: backupDir(sys), outcome: "failed", detail: `scheduled backup not taken: ${(e as Error).message}` });
+    throw e;
+  }
   await ensureDir(backupDir(sys), 0o700);
-  const job = await startBackup(sys, "scheduler", {});
+  const job = await startBackup(sys, "scheduler", { passphrase: pass });
   void sys.jobs.follow(job.id).then(async (updates) => {
     for await (const j of updates) if (j.state === "succeeded") await applyRetention(sys, now);
   }).catch((error: unknown) => sys.log.error("scheduled backup retention failed", { error }));
   return job;
 }
 
-/** Checks the schedule every 30 seconds; returns the function that stops it. */
+/** Checks the schedule at start and every 30 seconds; returns the function that stops it. */
 export function startBackupSchedule(sys: System): () => void {
-  const timer = setInterval(() => {
-    runScheduledBackup(sys).catch((error: unknown) => sys.log.warn("scheduled backup did not start", { error: error instanceof Error ? error.message : String(error) }));
-  }, 30_000);
+  const run = () => void runScheduledBackup(sys).catch((error: unknown) => sys.log.warn("scheduled backup did not start", { error: error instanceof Error ? error.message : String(error) }));
+  const timer = setInterval(run, 30_000);
   timer.unref();
+  run();
   return () => clearInterval(timer);
 }
 

@@ -2,7 +2,7 @@
 // back (and say so once), roll back on request, and, on the development device, reboot with the bootloader's rules.
 import { AppError } from "../errors";
 import { runChecked } from "../host/command";
-import { bootedSlot } from "../host/device";
+import { bootedSlot, bootMode, type BootMode } from "../host/device";
 import type { Slot } from "../host/paths";
 import type { EventInput } from "../events/events";
 import type { System } from "../system";
@@ -11,7 +11,6 @@ import { otherSlot, slotStatus, TRIES, type BootState } from "./boot-state";
 import { simulateBoot } from "./dev-boot";
 import { readDevImageHeader } from "../update/dev-release";
 import { takeTrialRecord } from "../update/install";
-
 
 /** The boot state as the dashboard and `maculaos info` show it. */
 export interface BootView {
@@ -46,11 +45,17 @@ async function healthProblem(sys: System, booted: Slot): Promise<string | null> 
 /**
  * Runs once the appliance is up. A boot of the slot first in ORDER that is not committed yet is committed when the
  * appliance is healthy. A boot of the other slot means the bootloader fell back: the event says so, once, and ORDER
- * is set to the slot that really booted. A backup-only env is written back to both copies.
+ * is set to the slot that really booted. A backup-only env is written back to both copies. In recovery mode nothing
+ * is written: a slot on trial stays on trial (the event says why) and a fall back is recorded at the next normal boot.
  */
 export async function afterBoot(sys: System): Promise<BootView> {
   const { state, source } = await readBootState(sys.paths);
   const booted = await bootedSlot(sys.paths);
+  if (sys.mode === "recovery") {
+    const view = viewBoot(state, booted);
+    if (view.trial) await sys.events.record({ actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "failed", detail: "not committed: booted in recovery mode; a normal boot commits it when healthy" });
+    return view;
+  }
   let next = state;
   let event: EventInput | null = null;
   if (booted !== state.order[0]) {
@@ -90,7 +95,7 @@ export async function rollback(sys: System, actor: string): Promise<BootView> {
 
 /** Reboots: a node for real (systemd; the bootloader picks the slot), the development device by the bootloader's
  * rules, followed by what the appliance does after a boot. With `recovery`, that one boot is in recovery mode (GRUB's
- * recovery entry), for a node nobody can reach the boot menu of. */
+ * recovery entry), for a node nobody can reach the boot menu of; the boot after it is normal again. */
 export async function reboot(sys: System, actor: string, opts: { recovery?: boolean } = {}): Promise<BootView> {
   const read = await readBootState(sys.paths);
   if (opts.recovery) await writeBootState(sys.paths, { ...read.state, recoveryNext: true });
@@ -102,7 +107,17 @@ export async function reboot(sys: System, actor: string, opts: { recovery?: bool
     return view;
   }
   const slot = await simulateBoot(sys.paths);
+  await enterMode(sys, await bootMode(sys.paths));
   const view = await afterBoot(sys);
   await sys.events.record({ actor, action: "system.reboot", target: sys.kind, outcome: "ok", detail: `booted slot ${slot}${into}` });
   return view;
+}
+
+/** The development device's process lives through its simulated boots: a boot into the other mode stops the services
+ * (recovery) or starts them (normal) as a node's fresh start would; the schedulers follow the system.reboot event. */
+async function enterMode(sys: System, mode: BootMode): Promise<void> {
+  if (mode === sys.mode) return;
+  sys.mode = mode;
+  if (mode === "recovery") await sys.services.pauseAll();
+  else await sys.services.init();
 }

@@ -260,6 +260,14 @@ export const configSchema = strict({
     schedule: schedule.optional(),
     retention: strict({ count: int("a backup count 1-1000", 1, 1000).default(7), max_age_days: int("a number of days 1-36500", 1, 36500).optional() }).prefault({}),
     target: text("a backup target path or URL").optional(),
+    /** Encrypts scheduled backups with the passphrase in this root-only file (the passphrase itself never goes in the config). */
+    passphrase_file: text("an absolute path to a root-only file holding the passphrase, like /var/lib/maculaos-secrets/backup.pass", (s) =>
+      !s.startsWith("/") || /[\0\n]/.test(s) || s.split("/").includes("..")
+        ? false
+        : /^\/(var\/lib\/maculaos|etc)(\/|$)/.test(s.replace(/\/+/g, "/"))
+          ? "expected a path outside /var/lib/maculaos and /etc: those are copied into every backup, unencrypted ones too"
+          : true,
+    ).optional(),
   }).prefault({}),
   terminal: strict({
     shell: text("an absolute path to a shell like /bin/bash", (s) => s.startsWith("/") && !/\s/.test(s)).optional(),

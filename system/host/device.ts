@@ -46,6 +46,15 @@ export async function bootedSlot(paths: DevicePaths): Promise<Slot> {
   return m[1] as Slot;
 }
 
+/** How the node booted: normally, or into the recovery profile (GRUB's recovery entry passes `maculaos.mode=recovery`). */
+export type BootMode = "normal" | "recovery";
+
+/** The boot mode from the kernel command line; an unreadable command line counts as a normal boot. */
+export async function bootMode(paths: DevicePaths): Promise<BootMode> {
+  const cmdline = await readFile(paths.cmdline, "utf8").catch(() => "");
+  return /(?:^|\s)maculaos\.mode=recovery(?:\s|$)/.test(cmdline) ? "recovery" : "normal";
+}
+
 /** Records which slot the (simulated) bootloader booted, as the kernel command line a node's GRUB passes. */
 export async function setBootedSlot(paths: DevicePaths, slot: Slot, recovery = false): Promise<void> {
   await writeFile(paths.cmdline, `maculaos.slot=${slot}${recovery ? " maculaos.mode=recovery" : ""}\n`);

@@ -44,6 +44,8 @@ export async function getInfo(sys: System) {
     bootedAt: bootedAt.toISOString(),
     setup: pending ? ("pending" as const) : ("done" as const),
     device: sys.kind,
+    /** "recovery" when booted with maculaos.mode=recovery: no services, schedulers or boot commit. */
+    mode: sys.mode,
     /** Why config.yaml on disk is not in force (it failed validation), or null. */
     configProblem: sys.config.problem,
     /** The last automatic rollback from a failed update, until a later update is committed. */

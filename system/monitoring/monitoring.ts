@@ -25,6 +25,8 @@ export class Monitoring {
   private timer: NodeJS.Timeout | undefined;
   private readonly checkTimers = new Map<string, { spec: string; timer: NodeJS.Timeout }>();
   private stopped = false;
+  /** Alert evaluation and user health checks (whose actions restart services) run only in the normal profile. */
+  private alerting: boolean;
   private readonly onEvent: (e: { action: string }) => void;
 
   constructor(
@@ -32,6 +34,7 @@ export class Monitoring {
     /** The appliance's own log, for `maculaos logs`. */
     readonly logs: LogSink,
   ) {
+    this.alerting = sys.mode === "normal";
     const m = sys.config.current().monitoring;
     this.sampler = new Sampler(parseDuration(m.interval), sys.paths.dataDir);
     this.bus = new Bus(sys.config.current().mesh.nats_url, sys.log.child("bus"));
@@ -76,10 +79,23 @@ export class Monitoring {
   async tick(): Promise<void> {
     try {
       const sample = await this.sampler.sample();
-      await this.alerts.evaluate(sample, await this.services());
+      if (this.alerting) await this.alerts.evaluate(sample, await this.services());
     } catch (error) {
       if (!this.stopped) this.sys.log.warn("a monitoring round failed", { error });
     }
+  }
+
+  /** True while alerts are evaluated and user health checks run (not in recovery mode). */
+  get alertingOn(): boolean {
+    return this.alerting;
+  }
+
+  /** Starts or stops evaluating alerts and running user health checks (a development device's reboot into or out of
+   * recovery mode). */
+  setAlerting(on: boolean): void {
+    if (on === this.alerting) return;
+    this.alerting = on;
+    this.reconfigure();
   }
 
   /** The last hour at full resolution, or 7 days of 5-minute averages, with the interval. */
@@ -112,7 +128,7 @@ export class Monitoring {
       (change) => change && this.sys.log.info(`fluent-bit configuration ${change}`, { forward_to: config.logging.forward_to ?? null, format: config.logging.format }),
       (error: unknown) => this.sys.log.warn("cannot write the fluent-bit configuration", { error }),
     );
-    const checks = new Map(config.health.checks.map((c) => [c.name, c]));
+    const checks = new Map(this.alerting ? config.health.checks.map((c) => [c.name, c]) : []);
     for (const [name, t] of this.checkTimers) {
       const c = checks.get(name);
       if (c && JSON.stringify(c) === t.spec) continue;

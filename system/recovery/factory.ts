@@ -1,15 +1,15 @@
-// Factory reset and recovery mode. A reset builds the new data state (a fresh, migrated database and, with
+// Factory reset. A reset builds the new data state (a fresh, migrated database and, with
 // --keep-network, a config.yaml holding only the network section) in a staging copy and swaps it in atomically like a
 // restore. The fresh database has no setup state, so the wizard runs again with a new setup code.
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Document, parseDocument } from "yaml";
+import { withDataLock } from "../backup/lock";
 import { swapData } from "../backup/restore";
 import { migrateDatabase } from "../db/client";
 import { AppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
 import { readTextIfExists } from "../host/files";
-import type { DevicePaths } from "../host/paths";
 import { createStaging } from "../host/swap";
 import { setupCode } from "../setup/setup";
 import type { System } from "../system";
@@ -29,11 +29,16 @@ export function networkOnly(text: string | undefined): string | undefined {
 }
 
 /** Wipes the data state (keeping the network config with `keepNetwork`; `full` also wipes known good copies, logs and
- * stored backups), re-arms the setup wizard and returns the new setup code. */
+ * stored backups), re-arms the setup wizard and returns the new setup code; refused (CONFLICT, naming it) while a
+ * backup, restore or repair holds the data lock. */
 export async function factoryReset(sys: System, actor: string, o: { mode: "keep-network" | "full"; confirm: string }): Promise<{ mode: string; setupCode: string; keptNetwork: boolean }> {
   if (o.confirm !== CONFIRM_WORD) throw new AppError("INVALID_INPUT", `a factory reset erases this node's data: confirm by typing ${CONFIRM_WORD}`);
+  return withDataLock(sys, "a factory reset", "run a factory reset", () => reset(sys, actor, o.mode));
+}
+
+async function reset(sys: System, actor: string, mode: "keep-network" | "full"): Promise<{ mode: string; setupCode: string; keptNetwork: boolean }> {
   const staging = await createStaging(sys.paths);
-  const network = o.mode === "keep-network" ? networkOnly(await readTextIfExists(sys.paths.config)) : undefined;
+  const network = mode === "keep-network" ? networkOnly(await readTextIfExists(sys.paths.config)) : undefined;
   try {
     migrateDatabase(join(staging, "maculaos.db"), sys.migrationsDir);
     if (network) await writeFile(join(staging, "config.yaml"), network, { mode: 0o600 });
@@ -41,17 +46,11 @@ export async function factoryReset(sys: System, actor: string, o: { mode: "keep-
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  if (o.mode === "full") {
+  if (mode === "full") {
     for (const dir of [recoveryDir(sys.paths), sys.paths.logDir, join(sys.root, "var/backups/maculaos"), join(sys.root, "var/cache/maculaos")]) await rm(dir, { recursive: true, force: true });
     await writeFileAtomic(sys.paths.hostname, "maculaos\n");
   }
   const code = await setupCode(sys);
-  await sys.events.record({ actor, action: "recovery.factory", target: o.mode, outcome: "ok", detail: o.mode === "keep-network" ? `data wiped; network config ${network ? "kept" : "absent, defaults in force"}; setup wizard re-armed` : "everything wiped; setup wizard re-armed" });
-  return { mode: o.mode, setupCode: code, keptNetwork: Boolean(network) };
-}
-
-/** True when the node booted into recovery mode (GRUB's recovery entry passes `maculaos.mode=recovery`). */
-export async function recoveryMode(paths: DevicePaths): Promise<boolean> {
-  const cmdline = await readFile(paths.cmdline, "utf8").catch(() => "");
-  return /(?:^|\s)maculaos\.mode=recovery(?:\s|$)/.test(cmdline);
+  await sys.events.record({ actor, action: "recovery.factory", target: mode, outcome: "ok", detail: mode === "keep-network" ? `data wiped; network config ${network ? "kept" : "absent, defaults in force"}; setup wizard re-armed` : "everything wiped; setup wizard re-armed" });
+  return { mode: mode, setupCode: code, keptNetwork: Boolean(network) };
 }

@@ -2,6 +2,7 @@
 // the boot env, the database, the config, permissions, stuck jobs and a full disk.
 import { chmod, copyFile, readdir, rename, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
+import { withDataLock } from "../backup/lock";
 import { backupPath, readBootState, writeBootState } from "../boot/boot-env";
 import { formatProblem } from "../config/errors";
 import { migrateDatabase } from "../db/client";
@@ -113,8 +114,10 @@ async function disk(sys: System, o: RepairOptions): Promise<RepairStep> {
   const before = await freeBytes(sys.paths.dataDir);
   if (before >= threshold) return { step: "disk", status: "ok", detail: `${Math.round(before / 1024 / 1024)} MiB free` };
   const victims: string[] = [];
-  for (const name of await readdir(sys.paths.logDir).catch(() => [] as string[])) {
-    if (/\.(\d+|gz|old|xz|zst)$/.test(name)) victims.push(join(sys.paths.logDir, name)); // rotated logs; the live ones stay
+  for (const dir of [sys.paths.logDir, join(sys.paths.logDir, "services")]) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (/\.(\d+|gz|old|xz|zst)$/.test(name)) victims.push(join(dir, name)); // rotated logs (the services' <name>.log.N too); the live ones stay
+    }
   }
   const cache = join(sys.root, "var/cache/maculaos");
   for (const name of await readdir(cache).catch(() => [] as string[])) victims.push(join(cache, name));
@@ -128,8 +131,13 @@ async function disk(sys: System, o: RepairOptions): Promise<RepairStep> {
   return { step: "disk", status: "fixed", detail: `${full}; removed ${victims.length} rotated logs and cache entries (${Math.round(freed / 1024)} KiB)` };
 }
 
-/** Runs every repair step in order and records one event with the outcome. */
-export async function repair(sys: System, actor: string, o: RepairOptions = {}): Promise<{ steps: RepairStep[]; healthy: boolean }> {
+/** Runs every repair step in order and records one event with the outcome; refused (CONFLICT, naming it) while a
+ * backup, restore or factory reset holds the data lock. */
+export function repair(sys: System, actor: string, o: RepairOptions = {}): Promise<{ steps: RepairStep[]; healthy: boolean }> {
+  return withDataLock(sys, "a repair", "run repair", () => repairSteps(sys, actor, o));
+}
+
+async function repairSteps(sys: System, actor: string, o: RepairOptions): Promise<{ steps: RepairStep[]; healthy: boolean }> {
   const steps: RepairStep[] = [];
   const runs: [RepairStep["step"], (s: System) => Promise<RepairStep>][] = [["boot-env", bootEnv], ["database", database], ["config", config], ["permissions", permissions], ["jobs", jobs], ["disk", (s) => disk(s, o)]];
   for (const [step, run] of runs) {

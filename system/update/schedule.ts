@@ -66,7 +66,7 @@ export async function runAutomaticUpdate(sys: System): Promise<AutoOutcome> {
   }
 }
 
-/** Runs automatic updates at their schedule while the appliance runs; returns stop(). */
+/** Runs automatic updates at their schedule while the appliance runs (checked at start and every 20 s); returns stop(). */
 export function startUpdateScheduler(sys: System, now: () => Date = () => new Date()): () => void {
   let running = false;
   const tick = async () => {
@@ -82,7 +82,9 @@ export function startUpdateScheduler(sys: System, now: () => Date = () => new Da
       running = false;
     }
   };
-  const timer = setInterval(() => void tick().catch((error: unknown) => sys.log.error("the automatic update scheduler failed", { error })), TICK_MS);
+  const run = () => void tick().catch((error: unknown) => sys.log.error("the automatic update scheduler failed", { error }));
+  const timer = setInterval(run, TICK_MS);
   timer.unref();
+  run();
   return () => clearInterval(timer);
 }

@@ -1,7 +1,7 @@
 // Backup and restore end to end through the CLI and the API: a round trip onto a fresh device gives identical config,
 // database rows and service data; selective and encrypted backups; the wizard's "restore from a backup"; download and
 // upload; clear refusals (wrong passphrase, not a backup) that leave the old state.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -47,7 +47,8 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "backup-test-"));
   await mkdir(join(svc(t.root), "data/nested"), { recursive: true });
   await writeFile(join(svc(t.root), "data/state.json"), JSON.stringify({ counter: 42 }));
-  await writeFile(join(svc(t.root), "data/nested/blob.bin"), Buffer.alloc(3 * 1024 * 1024, 7));
+  await writeFile(join(svc(t.root), "data/nested/blob.bin"), randomBytes(3 * 1024 * 1024 + 12345)); // several chunks, each different: a write out of order shows
+  await writeFile(join(svc(t.root), "data/nested/log.txt"), Array.from({ length: 200_000 }, (_, i) => `line ${i}\n`).join("")); // compressible, past the small-file size
   expect((await admin.mutate("users.create", { username: "viewer1", password: "viewer password 1", role: "viewer" })).status).toBe(200);
   expect((await maculaos(t.root, ["config", "set", "ntp.servers", "[time.example.org]"])).code).toBe(0);
 });

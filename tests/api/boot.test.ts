@@ -2,10 +2,9 @@
 // reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recoveryMode } from "~/system/recovery/factory";
 import { readBootState, writeBootState } from "~/system/boot/boot-env";
 import { afterBoot } from "~/system/boot/lifecycle";
-import { setBootedSlot } from "~/system/host/device";
+import { bootMode, setBootedSlot } from "~/system/host/device";
 import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
@@ -60,10 +59,12 @@ describe("boot lifecycle", () => {
     const r = await maculaos("reboot", "--recovery");
     expect(r.stdout).toMatch(/^rebooted into recovery mode; next boot: slot \w \(committed\)/);
     expect(await readFile(t.app.sys.paths.cmdline, "utf8")).toMatch(/maculaos\.mode=recovery/);
-    expect(await recoveryMode(t.app.sys.paths)).toBe(true);
+    expect(await bootMode(t.app.sys.paths)).toBe("recovery");
+    expect(t.app.sys.mode).toBe("recovery"); // this process follows the simulated boot into the recovery profile
     expect((await readBootState(t.app.sys.paths)).state.recoveryNext).toBeUndefined();
     await maculaos("reboot");
-    expect(await recoveryMode(t.app.sys.paths)).toBe(false);
+    expect(await bootMode(t.app.sys.paths)).toBe("normal");
+    expect(t.app.sys.mode).toBe("normal");
   });
 
   it("does not commit a trial boot while the appliance is unhealthy", async () => {

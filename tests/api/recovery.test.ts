@@ -1,14 +1,16 @@
 // Recovery through the CLI against a real appliance: repair fixes each injected fault (a damaged GRUB env, a database
 // that fails integrity_check, an invalid config, wrong permissions, a stuck job, a full disk); factory --keep-network
 // keeps only the network section and brings the wizard back with a new code, --full wipes everything; the maintenance
-// shell and recovery mode.
+// shell (recovery mode itself: recovery-mode.test.ts).
 import { execFile } from "node:child_process";
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBootState } from "~/system/boot/boot-env";
+import { startBackup } from "~/system/backup/service";
 import { repair } from "~/system/recovery/repair";
 import { completeSetup, REPO, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
@@ -115,33 +117,53 @@ describe("maculaos repair", () => {
     expect((await t.app.sys.db.job.findUnique({ where: { id: "stuck-2" } }))?.state).toBe("failed");
   });
 
-  it("cleans rotated logs and caches when the disk is full, keeping the live logs", async () => {
+  it("cleans rotated logs (the appliance's and the services') and caches when the disk is full, keeping the live logs", async () => {
     const logs = join(t.root, "var/log/maculaos");
     await mkdir(logs, { recursive: true });
     await mkdir(join(t.root, "var/cache/maculaos/pkg"), { recursive: true });
     for (const f of ["appliance.log", "appliance.log.1", "appliance.log.2.gz"]) await writeFile(join(logs, f), Buffer.alloc(4096));
+    for (const f of ["web.log", "web.log.1", "web.log.2", "db.log", "db.log.3"]) await writeFile(join(logs, "services", f), Buffer.alloc(2048));
     await writeFile(join(t.root, "var/cache/maculaos/pkg/blob"), Buffer.alloc(8192));
     const r = await repair(t.app.sys, "test", { minFreeBytes: Number.MAX_SAFE_INTEGER });
-    expect(r.steps.find((s) => s.step === "disk")).toMatchObject({ status: "fixed", detail: expect.stringMatching(/removed 3 rotated logs and cache entries \(16 KiB\)/) });
-    expect(await readdir(logs)).toEqual(["appliance.log", "services"]); // the services' live logs stay
+    expect(r.steps.find((s) => s.step === "disk")).toMatchObject({ status: "fixed", detail: expect.stringMatching(/removed 6 rotated logs and cache entries \(22 KiB\)/) });
+    expect(await readdir(logs)).toEqual(["appliance.log", "services"]);
+    expect((await readdir(join(logs, "services"))).sort()).toEqual(["db.log", "web.log"]); // the services' live logs stay
     expect(await readdir(join(t.root, "var/cache/maculaos"))).toEqual([]);
   });
 });
 
-describe("maintenance shell and recovery mode", () => {
+describe("maintenance shell", () => {
   it("maculaos shell runs a shell marked as maintenance and returns its exit code", async () => {
     const r = await withStdin(t.root, ["shell"], "echo maint=$MACULAOS_MAINTENANCE\nexit 7\n");
     expect(r.code).toBe(7);
     expect(r.stdout).toMatch(/MaculaOS maintenance shell\. Try: maculaos repair/);
     expect(r.stdout).toMatch(/maint=1/);
   });
+});
 
-  it("a boot with maculaos.mode=recovery is reported as recovery mode", async () => {
-    await writeFile(join(t.root, "proc/cmdline"), "maculaos.slot=A maculaos.mode=recovery\n");
-    const r = await withStdin(t.root, ["shell"], "exit 0\n");
-    expect(r.stdout).toMatch(/maintenance shell \(recovery mode\)/);
-    await writeFile(join(t.root, "proc/cmdline"), "maculaos.slot=A\n");
-  });
+describe("the data lock", () => {
+  it("refuses repair and factory reset while a backup runs, naming it, and changes nothing", async () => {
+    await mkdir(join(data(), "bulk"), { recursive: true });
+    await writeFile(join(data(), "bulk/blob"), randomBytes(64 * 1024 * 1024)); // incompressible: the backup takes seconds
+    const file = join(t.root, "lock-test.tar.gz");
+    const job = await startBackup(t.app.sys, "test", { file });
+    const config = await readFile(join(data(), "config.yaml"), "utf8");
+    const r = await maculaos(t.root, ["repair"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`maculaos repair: cannot run repair: a backup to ${file} is running; wait for it to finish`);
+    const f = await maculaos(t.root, ["factory", "--keep-network", "--yes"]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain(`maculaos factory: cannot run a factory reset: a backup to ${file} is running; wait for it to finish`);
+    const refusedAt = Date.now();
+    const done = await t.app.sys.jobs.finished(job.id);
+    expect(done.state).toBe("succeeded");
+    expect(done.finishedAt!.getTime()).toBeGreaterThan(refusedAt); // it really was running when both were refused
+    expect(await readFile(join(data(), "config.yaml"), "utf8")).toBe(config);
+    expect((await new WebClient(t.url).mutate("auth.login", { username: "admin", password: "correct horse battery" })).status).toBe(200);
+    expect((await maculaos(t.root, ["repair"])).code).toBe(0); // and once it is done, repair runs
+    await rm(join(data(), "bulk"), { recursive: true, force: true });
+    await rm(file, { force: true });
+  }, 120_000);
 });
 
 describe("maculaos factory", () => {

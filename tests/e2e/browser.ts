@@ -14,10 +14,10 @@ export interface WatchedContext {
   unexpectedErrors(): string[];
 }
 
-/** Builds the pages if the sources changed, starts the appliance and launches chromium. */
-export async function startE2E(): Promise<{ app: ApplianceProcess; browser: Browser }> {
+/** Builds the pages if the sources changed, starts the appliance (in `root` when given, which it keeps) and launches chromium. */
+export async function startE2E(opts: { root?: string } = {}): Promise<{ app: ApplianceProcess; browser: Browser }> {
   execFileSync(process.execPath, ["scripts/build.mjs", "--if-needed"], { cwd: REPO, stdio: "inherit" });
-  const app = await startAppliance();
+  const app = await startAppliance(opts);
   const browser = await chromium.launch({ executablePath: CHROMIUM.executablePath, args: CHROMIUM.args, headless: true });
   return { app, browser };
 }

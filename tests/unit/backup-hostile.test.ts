@@ -209,6 +209,8 @@ describe("damaged backups are refused before anything changes, each with its own
     await restoreBackup(sys, encrypted, { passphrase: "the passphrase" });
     expect(await readFile(join(sys.paths.dataDir, "svc/state"), "utf8")).toBe("the old state");
     expect((await sys.db.meta.findUnique({ where: { key: "marker" } }))?.value).toBe("old");
+    // the swapped-out copy is deleted in the background, after the restore has ended
+    for (let i = 0; i < 100 && (await readdir(dirname(sys.paths.dataDir))).length > 1; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await readdir(dirname(sys.paths.dataDir))).toEqual(["maculaos"]);
   });
 });

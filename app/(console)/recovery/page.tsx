@@ -1,6 +1,7 @@
 "use client";
-// Recovery: repair (each step with its outcome), restore (on the Backups page), factory reset with a typed
-// confirmation, and the maintenance shell. In recovery mode (GRUB's recovery entry) this page says so first.
+// Recovery: repair (each step with its outcome), restore (a file on the node or an upload), factory reset with a typed
+// confirmation, and a shell (the terminal page). In recovery mode (GRUB's recovery entry) an admin lands here, and the
+// shell's banner says so on every page.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -12,6 +13,7 @@ import { RadioCards, TextField } from "~/components/field";
 import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
 import { useTRPC } from "~/components/trpc";
+import { RestoreCard } from "./restore-card";
 
 const STATUS_TONE = { ok: "success", fixed: "warning", failed: "danger" } as const;
 
@@ -26,13 +28,8 @@ export default function RecoveryPage() {
 
   return (
     <>
-      <PageHeader title="Recovery" description="Repair what broke, restore a backup, or reset this node to a fresh start." />
+      <PageHeader title="Recovery" description="Repair what broke, restore a backup, reset this node to a fresh start, or open a shell." />
       <div className="space-y-6">
-        {status.data?.recoveryMode && (
-          <Notice tone="warning" role="status" title="Recovery mode">
-            This node booted from the recovery entry (maculaos.mode=recovery). Repair or restore, then reboot normally.
-          </Notice>
-        )}
         {status.data?.configProblem && (
           <Notice tone="danger" role="alert" title="The config on disk is invalid">
             {status.data.configProblem}
@@ -63,11 +60,7 @@ export default function RecoveryPage() {
           )}
         </Card>
 
-        <Card title="Restore" description="Restores are verified completely before anything changes, then swapped in atomically.">
-          <Link href="/backups" className={buttonClass("secondary")}>
-            Choose a backup
-          </Link>
-        </Card>
+        <RestoreCard />
 
         <Card title="Factory reset" description="Erases this node's data and brings back the setup wizard with a new setup code (shown on the node's console and by maculaos setup-code).">
           <form
@@ -105,9 +98,12 @@ export default function RecoveryPage() {
           </form>
         </Card>
 
-        <Card title="Maintenance shell" description="A root shell on the node for what the buttons above cannot do.">
-          <p className="text-sm text-zinc-700 dark:text-zinc-300">
-            On the node&apos;s console (or over SSH) run <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono dark:bg-zinc-800">maculaos shell</code>. It prints the recovery state first; <code className="font-mono">exit</code> returns.
+        <Card title="Shell" description="A root shell on the node for what the buttons above cannot do.">
+          <Link href="/terminal" className={buttonClass("secondary")}>
+            Open a shell
+          </Link>
+          <p className="mt-3 text-sm text-zinc-700 dark:text-zinc-300">
+            In the browser&apos;s terminal, or on the node&apos;s console (or over SSH) with <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono dark:bg-zinc-800">maculaos shell</code>, which prints the recovery state first; <code className="font-mono">exit</code> returns.
           </p>
         </Card>
       </div>
