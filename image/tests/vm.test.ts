@@ -268,7 +268,9 @@ describe("MaculaOS in QEMU", () => {
     await vm.waitFor(/(maculaos: slot A from[\s\S]*boot failed[\s\S]*){3}maculaos: slot B from/, BOOT_MS, from);
     expect(vm.boots().slice(before)).toEqual(["A", "A", "A", "B"]);
     await waitApi();
-    const i = await waitCommitted();
+    let i = await waitCommitted();
+    // The appliance writes the boot env first and records the rollback a moment later (a slow VM makes that moment long).
+    for (let n = 0; !i.rollback && n < 30; n++) i = await new Promise((r) => setTimeout(r, 2000)).then(info);
     expect(i).toMatchObject({ slot: "B", version: "0.2.0" });
     expect(i.boot.slots.A).toBe("bad");
     expect(i.rollback?.detail).toBe("update to 0.3.0 failed after 3 attempts; rolled back to 0.2.0");
