@@ -65,7 +65,12 @@ export async function startAppliance(o: StartOptions): Promise<Appliance> {
     print(`MaculaOS setup: open ${url}/setup and enter the setup code ${await setupCode(sys)}`);
   }
   await sys.events.record({ actor: "system", action: "appliance.start", target: sys.kind, outcome: "ok", detail: `listening on ${listeners.port}` });
-  await afterBoot(sys);
+  // A boot env it cannot write (an ESP the kernel made read-only after a power cut, say) must not keep the dashboard
+  // down: the boot stays uncommitted (a trial is then rebooted by maculaos-commit.service) and the event says why.
+  await afterBoot(sys).catch(async (error: unknown) => {
+    sys.log.error("the boot state could not be read or updated after this boot", { error });
+    await sys.events.record({ actor: "system", action: "boot.commit", target: "boot env", outcome: "failed", detail: (error as Error).message });
+  });
   // The normal profile's schedulers; recovery mode runs none of them (nor the services, nor alerting: openSystem and
   // monitoring read the mode). A development device's simulated reboot can change the mode in this process.
   let stopSchedulers: (() => void)[] = [];

@@ -1,11 +1,13 @@
 // The appliance's side of A/B boots on a development device: a healthy trial boot is committed, a fallback is
 // reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readBootState, writeBootState } from "~/system/boot/boot-env";
+import { backupPath, readBootState, writeBootState } from "~/system/boot/boot-env";
+import { devicePaths } from "~/system/host/paths";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { bootMode, setBootedSlot } from "~/system/host/device";
-import { runBin, startTestAppliance, type TestAppliance } from "../helpers/appliance";
+import { runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
 
@@ -65,6 +67,27 @@ describe("boot lifecycle", () => {
     await maculaos("reboot");
     expect(await bootMode(t.app.sys.paths)).toBe("normal");
     expect(t.app.sys.mode).toBe("normal");
+  });
+
+  it("starts with a boot env it cannot write, and says why", async () => {
+    // The second copy's place is taken by a directory: the primary is torn, so the appliance must rewrite both.
+    const broken = await startTestAppliance({
+      seed: async (root) => {
+        const paths = devicePaths(root);
+        await mkdir(backupPath(paths), { recursive: true });
+        await writeFile(paths.grubenv, "torn");
+        await mkdir(dirname(paths.cmdline), { recursive: true });
+        await writeFile(paths.cmdline, "maculaos.slot=A\n"); // booted, as a node is, before the appliance starts
+      },
+    });
+    try {
+      expect((await new WebClient(broken.url).query<{ ok: boolean }>("health.probe")).body.result?.data.ok).toBe(true);
+      expect(broken.errorLogs().join("\n")).toMatch(/the boot state could not be read or updated after this boot/);
+      const events = await broken.app.sys.events.list(50);
+      expect(events.find((e) => e.action === "boot.commit")).toMatchObject({ outcome: "failed", target: "boot env" });
+    } finally {
+      await broken.close();
+    }
   });
 
   it("does not commit a trial boot while the appliance is unhealthy", async () => {
