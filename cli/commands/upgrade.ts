@@ -29,7 +29,7 @@ export const upgrade: Command = {
         rl.close();
       }
       if (!reboot) return out("reboot to start it: maculaos reboot"), 0;
-      const b = await api.system.reboot.mutate();
+      const b = await api.system.reboot.mutate({ recovery: false });
       out(`rebooted into slot ${b.order[0]}`);
       return 0;
     }

@@ -160,7 +160,7 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
   const check = useMutation({ mutationFn: () => client.updates.checkUpdate.query(), onSettled: refresh });
   const download = useMutation({ mutationFn: () => client.updates.downloadUpdate.mutate(), onSuccess: (job) => setJobId(job.id), onSettled: refresh });
   const apply = useMutation({ mutationFn: () => client.updates.applyUpdate.mutate(), onSettled: refresh });
-  const reboot = useMutation({ mutationFn: () => client.system.reboot.mutate(), onSettled: refresh });
+  const reboot = useMutation({ mutationFn: () => client.system.reboot.mutate({ recovery: false }), onSettled: refresh });
   const rollback = useMutation({ mutationFn: () => client.system.rollback.mutate(), onSettled: refresh });
   const actions = [check, download, apply, reboot, rollback];
   const busy = actions.some((m) => m.isPending);
