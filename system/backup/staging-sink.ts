@@ -21,11 +21,9 @@ export function ioFailed(what: string, cause: unknown): AppError {
 const SMALL_FILE = 1024 * 1024;
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Large files are flushed (fdatasync) one at a time in the thread pool beside the extraction, so their bytes reach
- * the disk while later files are inflated and the final syncfs has little left; the next waits for the one before
- * (the pool's other threads inflate, read and write). */
-const FLUSHES_IN_FLIGHT = 1;
-
+/** Large files are flushed (fdatasync) in the thread pool beside the extraction, so their bytes reach the disk while
+ * later files are inflated and the final syncfs has little left. One flush at a time, and never waited for: a file
+ * that ends while one is running is just closed (the final syncfs takes it), so a slow disk never holds up extraction. */
 /** A sink that writes entries under `dir` (a fresh staging directory that holds no links, so nothing escapes it), and
  * `settled()`: every flush started has ended (rejects with the first failure). */
 export function stagingSink(dir: string): ArchiveSink & { settled(): Promise<void> } {
@@ -36,11 +34,11 @@ export function stagingSink(dir: string): ArchiveSink & { settled(): Promise<voi
     mkdirSync(parent, { recursive: true, mode: 0o700 });
     made.add(parent);
   };
-  const flushing: Promise<unknown>[] = [];
+  let flushing: Promise<void> | null = null;
   let flushFailed: unknown = null;
-  /** fdatasync then close `fh` in the background; the failure is kept for settled(), never left unhandled. */
+  /** Closes `fh`, first flushing it in the background when no flush is running; a failure is kept for settled(). */
   const flushAndClose = async (fh: FileHandle, name: string) => {
-    while (flushing.length >= FLUSHES_IN_FLIGHT) await flushing.shift();
+    if (flushing) return fh.close();
     const done = fh.datasync().then(
       () => fh.close(),
       async (cause: unknown) => {
@@ -48,7 +46,13 @@ export function stagingSink(dir: string): ArchiveSink & { settled(): Promise<voi
         throw cause;
       },
     );
-    flushing.push(done.catch((cause: unknown) => void (flushFailed ??= ioFailed(`flushing ${name} to disk`, cause))));
+    flushing = done.then(
+      () => void (flushing = null),
+      (cause: unknown) => {
+        flushFailed ??= ioFailed(`flushing ${name} to disk`, cause);
+        flushing = null;
+      },
+    );
   };
   return {
     async dir(name, mode) {
@@ -105,7 +109,7 @@ export function stagingSink(dir: string): ArchiveSink & { settled(): Promise<voi
       }
     },
     async settled() {
-      await Promise.all(flushing.splice(0));
+      await flushing;
       if (flushFailed) throw flushFailed;
     },
   };
