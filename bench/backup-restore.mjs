@@ -1,7 +1,8 @@
 // Backup and restore of a 500 MB tree of mixed files (`maculaos backup FILE`, `maculaos restore FILE` against a running
 // appliance) against `tar czf` / `tar xzf` at the same gzip level (6) on the same tree in the same run.
 // Target: each at least 0.8x tar's throughput. Ours also hashes every file (manifest), verifies after writing (shown
-// separately), and a restore verifies, stages, flushes to disk (sync -f) and swaps atomically.
+// separately), and a restore verifies, stages, flushes to disk (sync -f) and swaps atomically. Restores alternate with
+// tar's BENCH_RESTORE_RUNS times (default 3) and the medians are compared.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +14,8 @@ import { report } from "./report.mjs";
 
 const run = promisify(execFile);
 const TOTAL = Number(process.env.BENCH_BACKUP_MB ?? 500) * 1024 * 1024;
+const RESTORE_RUNS = Number(process.env.BENCH_RESTORE_RUNS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const WORDS = "mesh node realm peer gateway bootstrap service deploy update slot rollback backup restore config event job".split(" ");
 
 /** Two 8 MiB pools of compressible text (log-like lines and JSON records, about 4:1 with gzip), made once. */
@@ -73,13 +76,24 @@ try {
   const verifiedFile = join(work, "verified.tar.gz");
   const oursCV = await time(() => bin(["backup", verifiedFile]));
 
-  const dest = join(work, "x");
-  mkdirSync(dest);
-  const tarX = await time(() => run("tar", ["xzf", tarFile, "-C", dest]));
-  const tarXS = tarX + (await time(() => run("sync", ["-f", dest])));
-  rmSync(dest, { recursive: true, force: true });
-  const oursX = await time(() => bin(["restore", oursFile]));
+  // Restores are short next to the noise of a shared machine: tar and ours alternate RESTORE_RUNS times, medians count.
+  const tarXs = [];
+  const tarXSs = [];
+  const oursXs = [];
+  for (let r = 0; r < RESTORE_RUNS; r++) {
+    const dest = join(work, "x");
+    mkdirSync(dest);
+    const tarX = await time(() => run("tar", ["xzf", tarFile, "-C", dest]));
+    tarXs.push(tarX);
+    tarXSs.push(tarX + (await time(() => run("sync", ["-f", dest]))));
+    rmSync(dest, { recursive: true, force: true });
+    await run("sync");
+    oursXs.push(await time(() => bin(["restore", oursFile])));
+    await new Promise((r) => setTimeout(r, 3000)); // the swapped-out copy is deleted in the background
+    await run("sync");
+  }
   if (s.errorLogs().length) throw new Error(`the appliance logged errors:\n${s.errorLogs().join("\n")}`);
+  const [tarX, tarXS, oursX] = [tarXs, tarXSs, oursXs].map(median);
 
   const mb = TOTAL / 1024 / 1024;
   const rate = (sec) => `${(mb / sec).toFixed(1)} MiB/s`;
@@ -87,7 +101,8 @@ try {
   console.log(`${mb.toFixed(0)} MiB in ${files} files; gzip level 6 on both sides`);
   report("backup (no verify)", `${rate(oursC)} (${ratio(oursC, tarC)})`, `tar czf ${rate(tarC)}`, ">= 0.8x baseline");
   report("backup + read-back verification", `${rate(oursCV)} (${ratio(oursCV, tarC)})`, `tar czf ${rate(tarC)}`, "-");
-  report("restore (verify, stage, sync, swap)", `${rate(oursX)} (${ratio(oursX, tarX)})`, `tar xzf ${rate(tarX)}; + sync ${rate(tarXS)}`, ">= 0.8x baseline");
+  report(`restore (verify, stage, sync, swap), median of ${RESTORE_RUNS}`, `${rate(oursX)} (${ratio(oursX, tarX)})`, `tar xzf ${rate(tarX)}; + sync ${rate(tarXS)}`, ">= 0.8x baseline");
+  console.log(`restore runs (tar xzf s / ours s / ratio): ${tarXs.map((t, i) => `${t.toFixed(1)}/${oursXs[i].toFixed(1)}/${(t / oursXs[i]).toFixed(2)}x`).join("  ")}`);
 } finally {
   await s.stop();
   rmSync(work, { recursive: true, force: true });

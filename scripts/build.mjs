@@ -47,6 +47,8 @@ const common = {
 // The server keeps node_modules external (Next and Prisma load their own files); the CLI bundles everything so
 // it starts in about a quarter of a second.
 await build({ ...common, entryPoints: [join(root, "server/main.ts")], outfile: join(root, "dist/server.mjs"), packages: "external" });
+// The backup reader's worker thread (system/backup/extract.ts finds it beside the server bundle).
+await build({ ...common, entryPoints: [join(root, "system/backup/extract-worker.ts")], outfile: join(root, "dist/extract-worker.mjs"), packages: "external" });
 for (const [entry, out] of [["cli/main.ts", "dist/cli.mjs"], ["cli/release.ts", "dist/release.mjs"]]) {
   await build({
     ...common,
@@ -57,7 +59,7 @@ for (const [entry, out] of [["cli/main.ts", "dist/cli.mjs"], ["cli/release.ts", 
 }
 // The service supervisor runs as its own small node process: plain JavaScript, copied beside the server bundle.
 copyFileSync(join(root, "system/host/supervisor.mjs"), join(root, "dist/supervisor.mjs"));
-console.log("build: server, CLI and service supervisor in dist/");
+console.log("build: server, backup reader, CLI and service supervisor in dist/");
 
 if (!process.argv.includes("--no-pages")) {
   execFileSync(process.execPath, [join(root, "node_modules/next/dist/bin/next"), "build"], { stdio: "inherit", cwd: root, env });

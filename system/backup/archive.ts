@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { PassThrough, Readable, type Duplex } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { z } from "zod";
@@ -119,12 +119,57 @@ async function* decompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buff
     yield head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   })();
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   const d: Duplex = kind === "gzip" ? createGunzip({ chunkSize: 1024 * 1024 }) : zstdStream("decompress");
-  const done = pipeline(Readable.from(rest), d, out);
-  done.catch(() => undefined); // the error reaches the reader through `out`
-  yield* out;
+  const done = pipeline(Readable.from(rest), d);
+  done.catch(() => undefined); // the error reaches the reader through `d`
+  yield* chunksOf(d, INFLATE_AHEAD);
   await done;
+}
+
+/** How far decompression may run ahead of the reader (hashing and writing), in bytes. */
+const INFLATE_AHEAD = 4 * 1024 * 1024;
+
+/** The chunks `stream` emits, handed on as they are: a stream's own async iterator concatenates whatever is buffered
+ * into a new buffer at each read (a copy of every byte, and as much garbage). The stream may run `ahead` bytes in front
+ * of the reader; ending early destroys it. */
+async function* chunksOf(stream: Readable | Duplex, ahead: number): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failed: unknown = null;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    wake?.();
+    wake = null;
+  };
+  stream.on("data", (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= ahead) stream.pause();
+    poke();
+  });
+  stream.once("end", () => {
+    ended = true;
+    poke();
+  });
+  stream.once("error", (e: unknown) => {
+    failed = e;
+    poke();
+  });
+  try {
+    for (;;) {
+      const c = queue.shift();
+      if (c) {
+        queued -= c.length;
+        if (queued < ahead) stream.resume();
+        yield c;
+      } else if (failed) throw failed;
+      else if (ended) return;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    if (!ended) stream.destroy();
+  }
 }
 
 /** Turns a stream error into the archive error the user sees, naming the entry being read. */

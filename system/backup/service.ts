@@ -10,9 +10,10 @@ import { ensureDir } from "../host/files";
 import type { JobView } from "../jobs/jobs";
 import { checkSetupCode } from "../setup/setup";
 import type { System } from "../system";
-import { compressionFor, peekHeader, readArchive, sniff, writeArchive, type ArchiveSummary, type BackupHeader } from "./archive";
+import { compressionFor, peekHeader, sniff, writeArchive, type ArchiveSummary, type BackupHeader } from "./archive";
 import { availableParts, chooseParts, prepareBackup } from "./create";
 import { decrypt } from "./crypto";
+import { extractInWorker } from "./extract";
 import { takeDataLock } from "./lock";
 import { restoreBackup } from "./restore";
 
@@ -97,7 +98,7 @@ export async function startBackup(sys: System, actor: string, input: z.input<typ
     const prepared = await prepareBackup(sys, o, { jobId, progress: (d, t) => progress((o.verify ? 0.7 : 0.98) * (t ? d / t : 1), "writing") });
     try {
       const size = await writeArchive(file, prepared.tar, { compression: o.zstd ? "zstd" : compressionFor(file), passphrase: o.passphrase });
-      if (o.verify) await readArchive(file, { passphrase: o.passphrase, progress: (d, t) => progress(0.7 + 0.29 * (t ? d / t : 1), "verifying") });
+      if (o.verify) await extractInWorker({ file, passphrase: o.passphrase }, (d, t) => progress(0.7 + 0.29 * (t ? d / t : 1), "verifying"));
       await putMeta(sys.db, META_LAST, { file, at: new Date(), size, verified: o.verify });
       const { stats } = prepared;
       return `${o.verify ? "verified backup" : "backup"} of ${stats.files} files (${stats.bytes} bytes; parts: ${stats.parts.join(", ")}) written to ${file}${stats.skipped.length ? `; skipped ${stats.skipped.length} links or special files` : ""}`;
@@ -112,7 +113,7 @@ export async function startVerify(sys: System, actor: string, input: z.input<typ
   const o = fileInput.parse(input);
   const file = resolveBackup(sys, o.file);
   return exclusiveJob(sys, "backup.verify", file, actor, async (progress) => {
-    const s = await readArchive(file, { passphrase: o.passphrase, progress: (d, t) => progress(t ? d / t : 1, "verifying") });
+    const s = await extractInWorker({ file, passphrase: o.passphrase }, (d, t) => progress(t ? d / t : 1, "verifying"));
     return `verified: ${summaryText(s)}`;
   });
 }
@@ -192,7 +193,7 @@ export async function listBackups(sys: System): Promise<{ dir: string; backups: 
 /** What an archive holds: its header and every file with size and sha256 (read and verified whole). */
 export async function inspectBackup(sys: System, input: z.input<typeof fileInput>): Promise<ArchiveSummary> {
   const o = fileInput.parse(input);
-  return readArchive(resolveBackup(sys, o.file), { passphrase: o.passphrase });
+  return extractInWorker({ file: resolveBackup(sys, o.file), passphrase: o.passphrase });
 }
 
 /** Deletes backups in the directory beyond `backup.retention` (count, then age); the newest is always kept. */

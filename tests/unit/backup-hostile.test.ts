@@ -60,6 +60,7 @@ async function fingerprint(dir: string): Promise<string> {
   const h = createHash("sha256");
   const walk = async (d: string) => {
     for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name.endsWith(".db-shm")) continue; // SQLite's shared-memory index: any reader (the service watcher's tick) rewrites it
       const p = join(d, e.name);
       h.update(`${p}:${e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : "f"}\n`);
       if (e.isDirectory()) await walk(p);
