@@ -1,8 +1,8 @@
 // Recovery mode in a real browser: a device booted with maculaos.mode=recovery sends a signed-in admin to the Recovery
 // page, shows the recovery banner on every page, and the page offers repair, restore (run here from a backup file on
-// the node), factory reset and a shell. Screenshot for the README when SCREENSHOTS=DIR is set.
+// the node and from an upload), factory reset and a shell. Screenshot for the README when SCREENSHOTS=DIR is set.
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -63,6 +63,20 @@ describe("recovery mode", () => {
     await page.getByRole("group", { name: "Confirm the restore" }).getByRole("button", { name: "Restore" }).click();
     await page.getByText("Restore: done").waitFor({ timeout: 60_000 });
     await expect(page.getByText(/restored \d+ files/i).count()).resolves.toBe(1);
+  });
+
+  it("uploads a backup from this computer and restores it, with progress", async () => {
+    const { page } = admin;
+    await page.getByText("Upload from this computer", { exact: true }).click();
+    await expect(page.getByRole("radio", { name: /Upload from this computer/ }).isChecked()).resolves.toBe(true);
+    const laptop = join(root, "from-laptop.tar.gz"); // outside the backup directory, under another name
+    await copyFile(join(root, "var/backups/maculaos/before-repair.tar.gz"), laptop);
+    await page.getByLabel("Backup file").setInputFiles(laptop);
+    await page.getByRole("button", { name: "Upload and restore…" }).click();
+    await page.getByRole("group", { name: "Confirm the restore" }).getByRole("button", { name: "Restore" }).click();
+    await page.getByText("Restore: done").waitFor({ timeout: 60_000 });
+    await expect(page.getByText(/restored \d+ files/i).count()).resolves.toBe(1);
+    await page.getByText("A file on this node", { exact: true }).click();
   });
 
   it("refuses a file that is not there, naming it", async () => {
