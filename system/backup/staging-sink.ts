@@ -5,6 +5,7 @@ import { closeSync, constants, fchmodSync, futimesSync, mkdirSync, openSync, wri
 import { open, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AppError, isAppError } from "../errors";
+import { bytesText } from "../host/space";
 import { freeBytes } from "../host/swap";
 import type { ArchiveSink } from "./archive";
 
@@ -113,13 +114,6 @@ export function stagingSink(dir: string): ArchiveSink & { settled(): Promise<voi
       if (flushFailed) throw flushFailed;
     },
   };
-}
-
-function bytesText(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
-  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
 /** Refuses with NO_SPACE when the file system of `dir` cannot hold what the backup's header declares. */
