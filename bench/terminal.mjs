@@ -10,8 +10,12 @@ const TOTAL = 100 * 1024 * 1024;
 const COMMAND = `head -c ${TOTAL} /dev/zero | tr '\\0' '\\001'`;
 const mbps = (bytes, ms) => bytes / 1048576 / (ms / 1000);
 
-/** Counts the 0x01 bytes in `data`. */
+const ONES = Buffer.alloc(1 << 20, 1);
+
+/** Counts the 0x01 bytes in `data`; a chunk of nothing else is compared natively (counting byte by byte in JS was
+ * most of the client's CPU, which the appliance then had to share two cores with). */
 function ones(data) {
+  if (data.length <= ONES.length && data.equals(ONES.subarray(0, data.length))) return data.length;
   let n = 0;
   for (let i = 0; i < data.length; i++) if (data[i] === 1) n++;
   return n;

@@ -4,9 +4,9 @@
 // collector marking the old generation several times a second and cost a third of the appliance's CPU.)
 
 /** Output in one message at most. */
-const BATCH_BYTES = 256 * 1024;
+export const BATCH_BYTES = 512 * 1024;
 /** Free message buffers kept for reuse, for all shells together (2 MiB). */
-const POOL_SIZE = 8;
+const POOL_SIZE = 4;
 const pool: Buffer[] = [];
 
 /** Gathers a shell's output into messages of at most BATCH_BYTES for `send`, which calls `sent` once the message has

@@ -3,7 +3,7 @@
 //
 // The ring drops its oldest bytes wherever the capacity falls, which may be inside an escape sequence or a UTF-8
 // character. So the ring follows the stream with a small VT parser (the states of xterm.js's, as far as they tell
-// text from sequences) over every byte it drops, and knows the parser's state at its oldest byte exactly. A replay of
+// text from sequences) over the bytes it drops, and knows the parser's state at its oldest byte exactly. A replay of
 // dropped-into output then starts at the first line start outside any sequence, or, with no line break kept, at the
 // first byte outside any sequence that begins a character or a new sequence.
 
@@ -76,45 +76,43 @@ function cleanStart(state: number, bytes: Buffer): number {
 
 /** The last `capacity` bytes a shell printed, and how many it printed in all. */
 export class Scrollback {
+  /** The kept bytes and, behind them, a quarter more of older ones: the parser reads those in one go when they are
+   * about to be overwritten (or a replay needs its state), not a few bytes on every append of a streaming shell. */
   private readonly ring: Buffer;
-  /** Bytes ever appended; the ring holds [total - kept, total). */
+  /** Bytes ever appended; [start, total) is kept. */
   total = 0;
-  private kept = 0;
-  /** The parser's state just before the oldest kept byte. */
+  /** The offset the parser has read up to; the ring still holds it (`parsed >= total - ring.length`). */
+  private parsed = 0;
+  /** The parser's state just before offset `parsed`. */
   private cutState = LINE;
 
   constructor(readonly capacity: number) {
-    this.ring = Buffer.alloc(capacity);
+    this.ring = Buffer.alloc(capacity + Math.ceil(capacity / 4));
   }
 
   /** Appends output, overwriting the oldest bytes when full. */
   append(data: Buffer): void {
-    const dropped = Math.max(0, this.kept + data.length - this.capacity);
-    if (dropped > 0) {
-      // The parser reads what falls out of the ring before it is overwritten: the oldest kept bytes, then, when
-      // `data` alone is larger than the ring, the head of `data`.
-      const fromRing = Math.min(dropped, this.kept);
-      for (const part of this.parts(this.start, this.start + fromRing)) this.cutState = advance(this.cutState, part);
-      if (dropped > fromRing) this.cutState = advance(this.cutState, data.subarray(0, dropped - fromRing));
-    }
-    const src = data.length > this.capacity ? data.subarray(data.length - this.capacity) : data;
-    const at = (this.total + (data.length - src.length)) % this.capacity;
-    const first = Math.min(src.length, this.capacity - at);
-    src.copy(this.ring, at, 0, first);
-    if (first < src.length) src.copy(this.ring, 0, first);
-    this.total += data.length;
-    this.kept = Math.min(this.capacity, this.kept + data.length);
+    const size = this.ring.length;
+    const end = this.total + data.length;
+    if (end - size > this.parsed) this.parseTo(end - this.capacity, data);
+    const skip = Math.max(0, data.length - size);
+    const at = (this.total + skip) % size;
+    const first = Math.min(data.length - skip, size - at);
+    data.copy(this.ring, at, skip, skip + first);
+    if (skip + first < data.length) data.copy(this.ring, 0, skip + first);
+    this.total = end;
   }
 
   /** Offset of the oldest byte still kept. */
   get start(): number {
-    return this.total - this.kept;
+    return Math.max(0, this.total - this.capacity);
   }
 
   /** The kept bytes from offset `from` on, with the offset they start at. When `from` is older than the oldest kept
    * byte, the client missed output and gets the kept bytes from their first clean start on (see cleanStart). */
   since(from: number): { offset: number; data: Buffer } {
     const start = this.start;
+    this.parseTo(start);
     let offset = Math.min(Math.max(from, start), this.total);
     let data = Buffer.concat(this.parts(offset, this.total));
     if (from < start) {
@@ -125,10 +123,20 @@ export class Scrollback {
     return { offset, data };
   }
 
-  /** The kept bytes [from, to) as one or two views of the ring. */
+  /** Moves the parser to offset `to`: over the ring's bytes up to it, then over the head of `appended` (the bytes
+   * being appended, which begin at `total`). */
+  private parseTo(to: number, appended?: Buffer): void {
+    if (to <= this.parsed) return;
+    for (const part of this.parts(this.parsed, Math.min(to, this.total))) this.cutState = advance(this.cutState, part);
+    if (to > this.total && appended) this.cutState = advance(this.cutState, appended.subarray(0, to - this.total));
+    this.parsed = to;
+  }
+
+  /** The bytes [from, to) the ring holds, as one or two views of it. */
   private parts(from: number, to: number): Buffer[] {
-    const at = from % this.capacity;
-    const first = Math.min(to - from, this.capacity - at);
+    const size = this.ring.length;
+    const at = from % size;
+    const first = Math.min(to - from, size - at);
     return [this.ring.subarray(at, at + first), this.ring.subarray(0, to - from - first)];
   }
 }

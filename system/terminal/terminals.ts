@@ -15,11 +15,11 @@ import { OutputBatch } from "./batch";
 import { Scrollback } from "./scrollback";
 
 /** Unacknowledged output above which the shell is paused. */
-export const HIGH_WATERMARK = 512 * 1024;
+export const HIGH_WATERMARK = 1024 * 1024;
 /** Unacknowledged output below which a paused shell resumes. */
-export const LOW_WATERMARK = 128 * 1024;
+export const LOW_WATERMARK = 256 * 1024;
 /** Output each shell keeps for reattaching clients (more than the high watermark plus one read, so a blip loses nothing). */
-export const SCROLLBACK_BYTES = 1024 * 1024;
+export const SCROLLBACK_BYTES = 2 * 1024 * 1024;
 /** How long streaming output is batched. */
 const BATCH_MS = 8;
 /** Live shells one user may have at once. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loginShell } from "~/system/host/pty";
 import { configFileSchema, durationMs } from "~/system/config/schema";
-import { OutputBatch } from "~/system/terminal/batch";
+import { BATCH_BYTES, OutputBatch } from "~/system/terminal/batch";
 import { Scrollback } from "~/system/terminal/scrollback";
 import { clampSize } from "~/system/terminal/terminals";
 
@@ -135,11 +135,12 @@ describe("output batches", () => {
     const sent: { data: Buffer; copy: Buffer; done: () => void }[] = [];
     const batch = new OutputBatch((data, done) => sent.push({ data, copy: Buffer.from(data), done }));
     const read = (i: number) => Buffer.alloc(4096, i);
-    for (let i = 0; i < 200; i++) batch.add(read(i));
+    const reads = (3.5 * BATCH_BYTES) / 4096;
+    for (let i = 0; i < reads; i++) batch.add(read(i));
     batch.flush();
-    // 800 KiB in messages of 256 KiB: three full ones and the rest; every byte in order, none changed since sent.
-    expect(sent.map((s) => s.data.length)).toEqual([262144, 262144, 262144, 32768]);
-    expect(Buffer.concat(sent.map((s) => s.data)).equals(Buffer.concat(Array.from({ length: 200 }, (_, i) => read(i))))).toBe(true);
+    // Three and a half messages' worth: three full ones and the rest; every byte in order, none changed since sent.
+    expect(sent.map((s) => s.data.length)).toEqual([BATCH_BYTES, BATCH_BYTES, BATCH_BYTES, BATCH_BYTES / 2]);
+    expect(Buffer.concat(sent.map((s) => s.data)).equals(Buffer.concat(Array.from({ length: reads }, (_, i) => read(i))))).toBe(true);
     for (const s of sent) expect(s.data.equals(s.copy)).toBe(true);
     // A message whose `sent` was called gives its buffer to the next one (twice called, still once).
     const first = sent[0]!;
