@@ -20,10 +20,17 @@ const ALIASES: Record<string, string> = {
   "maculaos.db-wal": "database",
   "maculaos.db-shm": "database",
   "maculaos.db-journal": "database",
+  "metrics-history.json": "metrics",
 };
 
-/** The part a top-level entry of the data directory belongs to: config, database, or the service of that name. */
-export function partOf(topName: string): string {
+/** Top-level entries that belong to this node alone and are never backed up; a restore keeps this node's. (An update's
+ * download record describes this node's inactive slot.) */
+const NODE_LOCAL = new Set(["update"]);
+
+/** The part a top-level entry of the data directory belongs to: config, database, metrics, or the service of that
+ * name; null for what is never backed up (hidden entries and node-local state). */
+export function partOf(topName: string): string | null {
+  if (topName.startsWith(".") || NODE_LOCAL.has(topName)) return null;
   return ALIASES[topName] ?? topName;
 }
 
@@ -36,7 +43,7 @@ export interface PartChoice {
 /** The parts a data directory holds now (config and database always), sorted. */
 export async function availableParts(sys: System): Promise<string[]> {
   const names = await readdir(sys.paths.dataDir).catch(() => [] as string[]);
-  return [...new Set(["config", "database", ...names.filter((n) => !n.startsWith(".")).map(partOf)])].sort();
+  return [...new Set(["config", "database", ...names.map(partOf).filter((p) => p !== null)])].sort();
 }
 
 /** Resolves include/exclude against the parts that exist; an unknown name is INVALID_INPUT listing the real ones. */
@@ -117,7 +124,7 @@ export async function prepareBackup(sys: System, choice: PartChoice, o: { jobId?
     const skipped: string[] = [];
     for (const name of (await readdir(sys.paths.dataDir)).sort()) {
       const part = partOf(name);
-      if (!parts.includes(part) || name.startsWith(".") || part === "database") continue;
+      if (part === null || !parts.includes(part) || part === "database") continue;
       const abs = join(sys.paths.dataDir, name);
       const s = await lstat(abs);
       if (s.isDirectory()) {

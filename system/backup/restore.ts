@@ -17,11 +17,12 @@ import { partOf } from "./create";
 import { extractInWorker } from "./extract";
 import { ioFailed } from "./staging-sink";
 
-/** Copies the parts a partial backup does not hold from the live data into the staging copy, so they stay as they are. */
+/** Copies what the backup does not hold (the parts it left out and this node's own state) from the live data into
+ * the staging copy, so they stay as they are. */
 async function carryOver(sys: System, staging: string, parts: string[]): Promise<void> {
   for (const name of await listDir(sys.paths.dataDir)) {
     const part = partOf(name);
-    if (parts.includes(part) || name.startsWith(".") || part === "database") continue;
+    if (name.startsWith(".") || part === "database" || (part !== null && parts.includes(part))) continue;
     await cp(join(sys.paths.dataDir, name), join(staging, name), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   }
   if (!parts.includes("database") && (await exists(sys.paths.db))) {

@@ -105,7 +105,7 @@ describe("backup and restore", () => {
     expect(l.stdout).not.toMatch(/maculaos\.db/);
     const bad = await maculaos(t.root, ["backup", join(work, "x.tar.gz"), "--include", "nosuch"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/no part named "nosuch".*parts: config, database, mesh, (metrics-history.json, )?myservice\)/);
+    expect(bad.stderr).toMatch(/no part named "nosuch".*parts: config, database, mesh, (metrics, )?myservice\)/);
     await writeFile(join(svc(t.root), "data/state.json"), "changed after the backup");
     expect((await maculaos(t.root, ["restore", file])).code).toBe(0);
     expect(await readFile(join(svc(t.root), "data/state.json"), "utf8")).toBe("changed after the backup");
