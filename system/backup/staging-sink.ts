@@ -5,8 +5,7 @@ import { closeSync, constants, fchmodSync, futimesSync, mkdirSync, openSync, wri
 import { open, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AppError, isAppError } from "../errors";
-import { bytesText } from "../host/space";
-import { freeBytes } from "../host/swap";
+import { bytesText, requireSpace } from "../host/space";
 import type { ArchiveSink } from "./archive";
 
 /** Bytes a restore needs beyond the files themselves, per file (directory entries, inodes, rounding). */
@@ -118,7 +117,5 @@ export function stagingSink(dir: string): ArchiveSink & { settled(): Promise<voi
 
 /** Refuses with NO_SPACE when the file system of `dir` cannot hold what the backup's header declares. */
 export async function checkSpace(dir: string, h: { files: number; bytes: number }): Promise<void> {
-  const need = h.bytes + h.files * PER_FILE_SLACK;
-  const has = await freeBytes(dir);
-  if (need > has) throw new AppError("NO_SPACE", `not enough space to restore: needs ${bytesText(need)}, has ${bytesText(has)} free on ${dir}`, { details: { need, has } });
+  await requireSpace(dir, h.bytes + h.files * PER_FILE_SLACK, `restoring ${h.files} files of ${bytesText(h.bytes)}`);
 }
