@@ -41,6 +41,7 @@ export const factory: Command = {
     const r = await api.recovery.factory.mutate({ mode, confirm });
     if (asJson) return out(json(r)), 0;
     out(`factory reset (${mode}) done${r.keptNetwork ? "; the network config was kept" : ""}`);
+    if (r.warning) process.stderr.write(`maculaos factory: ${r.warning}\n`);
     out(r.setupCode ? `open the dashboard and enter the new setup code ${r.setupCode}` : "the setup wizard is back: read the new setup code on the node's console (maculaos setup-code)");
     return 0;
   },

@@ -1,7 +1,7 @@
 // Keeps the node's network services in step with config.yaml: at start it resumes a pending network change's revert
-// and applies the firewall; after each config change it re-renders the admin's authorized_keys, the WireGuard and
-// mesh daemon configs, and re-applies the firewall when its rules changed. Interfaces are never applied from here:
-// they change only through `network apply`, which reverts unless confirmed.
+// and applies the firewall; after each config change (or restore, factory reset, repair) it re-renders the admin's
+// authorized_keys, the WireGuard and mesh daemon configs, and re-applies the firewall when its rules changed.
+// Interfaces are never applied from here: they change only through `network apply`, which reverts unless confirmed.
 import { netTarget } from "../host/net-paths";
 import { applyFirewall } from "../firewall/firewall";
 import { MESH_UNIT, renderMeshFile, restartOnNode } from "../mesh/mesh";
@@ -20,6 +20,10 @@ async function renderFiles(sys: System, restart: boolean): Promise<void> {
   if (restart && mesh) await restartOnNode(sys, MESH_UNIT);
 }
 
+/** The events after which config.yaml may say something else: a change, and the data state replaced wholesale (a
+ * restore, a factory reset: the old owner's SSH keys must not outlive it, a repair from a known good copy). */
+const CONFIG_CHANGES = new Set(["config.set", "config.save", "backup.restored", "recovery.factory", "recovery.repair"]);
+
 /** Starts the network side of the appliance; returns the function that stops it (after the work in flight). */
 export async function startNetwork(sys: System): Promise<() => Promise<void>> {
   await resumePending(sys);
@@ -34,7 +38,7 @@ export async function startNetwork(sys: System): Promise<() => Promise<void>> {
   await renderFiles(sys, false).catch((error: unknown) => sys.log.error("the files derived from config.yaml could not be written at start", { error }));
   let inFlight: Promise<void> = Promise.resolve();
   const onEvent = (e: { action: string; outcome: string; actor: string }) => {
-    if ((e.action === "config.set" || e.action === "config.save") && e.outcome === "ok") {
+    if (CONFIG_CHANGES.has(e.action) && e.outcome === "ok") {
       const step = () => sync(e.actor).catch((error: unknown) => sys.log.error("config changed but the network services could not follow it", { error }));
       inFlight = inFlight.then(step);
     }

@@ -2,7 +2,7 @@
 // that fails integrity_check, an invalid config, wrong permissions, a stuck job, a full disk); factory --keep-network
 // keeps only the network section and brings the wizard back with a new code, --full wipes everything; the maintenance
 // shell (recovery mode itself: recovery-mode.test.ts).
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { open } from "node:fs/promises";
@@ -196,9 +196,22 @@ describe("maculaos factory", () => {
     expect(info).toMatchObject({ setup: "pending", hostname: "maculaos" });
   });
 
-  it("--full wipes everything, the network config and the known good copies too", async () => {
+  it("--full wipes everything, the network config, the known good copies, the SSH keys and the passphrase file too", async () => {
+    // The old owner's SSH key and backup passphrase must not outlive a full reset.
+    await mkdir(join(t.root, "keys"), { recursive: true });
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "old@owner", "-f", join(t.root, "keys/id")]);
+    const pub = (await readFile(join(t.root, "keys/id.pub"), "utf8")).trim();
+    await mkdir(join(t.root, "var/lib/maculaos-secrets"), { recursive: true, mode: 0o700 });
+    await writeFile(join(t.root, "var/lib/maculaos-secrets/backup.pass"), "old owner's passphrase\n", { mode: 0o600 });
+    expect((await maculaos(t.root, ["config", "set", "ssh.authorized_keys", JSON.stringify([pub])])).code).toBe(0);
+    expect((await maculaos(t.root, ["config", "set", "backup.passphrase_file", "/var/lib/maculaos-secrets/backup.pass"])).code).toBe(0);
+    const keys = () => readFile(join(t.root, "home/admin/.ssh/authorized_keys"), "utf8").catch(() => "");
+    await expect.poll(keys).toContain(pub);
     const r = await maculaos(t.root, ["factory", "--full", "--yes"]);
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+    await expect.poll(keys).not.toContain(pub);
+    expect(await readdir(join(t.root, "var/lib/maculaos-secrets"))).toEqual([]);
     expect(await readdir(data())).not.toContain("config.yaml");
     expect(await readdir(join(t.root, "var/lib"))).not.toContain("maculaos-recovery");
     expect((await new WebClient(t.url).query<{ pending: boolean }>("setup.status")).body.result?.data.pending).toBe(true);

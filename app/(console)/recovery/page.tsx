@@ -22,7 +22,8 @@ export default function RecoveryPage() {
   const trpc = useTRPC();
   const status = useQuery(trpc.recovery.status.queryOptions());
   const repair = useMutation(trpc.recovery.repair.mutationOptions());
-  const factory = useMutation(trpc.recovery.factory.mutationOptions({ onSuccess: () => setTimeout(() => window.location.assign("/setup"), 1500) }));
+  // After a reset the wizard opens by itself, unless the reset has something to say (then the person opens it).
+  const factory = useMutation(trpc.recovery.factory.mutationOptions({ onSuccess: (r) => void (r.warning ?? setTimeout(() => window.location.assign("/setup"), 1500)) }));
   const [mode, setMode] = useState<"keep-network" | "full">("keep-network");
   const [confirm, setConfirm] = useState("");
 
@@ -78,7 +79,7 @@ export default function RecoveryPage() {
               onChange={setMode}
               options={[
                 { value: "keep-network", label: "Keep network", description: "Wipe config, database and service data; keep the network settings so the node stays reachable." },
-                { value: "full", label: "Everything", description: "Also the network config, logs, stored backups and the repair snapshots." },
+                { value: "full", label: "Everything", description: "Also the network config, logs, stored backups, the repair snapshots and the backup passphrase file." },
               ]}
             />
             <TextField label="Type RESET to confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" spellCheck={false} className="max-w-xs font-mono" />
@@ -90,9 +91,14 @@ export default function RecoveryPage() {
                 {errorMessage(factory.error)}
               </Notice>
             )}
-            {factory.data && (
+            {factory.data && !factory.data.warning && (
               <Notice tone="success" role="status" title="Reset done">
                 Opening the setup wizard…
+              </Notice>
+            )}
+            {factory.data?.warning && (
+              <Notice tone="warning" role="alert" title="Reset done, with one thing left">
+                {factory.data.warning}. <a href="/setup" className="underline">Open the setup wizard</a>
               </Notice>
             )}
           </form>
