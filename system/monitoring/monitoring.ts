@@ -1,9 +1,10 @@
 // Monitoring as one running piece: the sampler on its interval, alert evaluation after each sample, user health
 // checks on their own intervals with their actions, and the bus. startMonitoring() runs it for a System;
 // monitoringOf(sys) finds it for the API.
-import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../errors";
+import { removeDisposable } from "../host/cleanup";
+import { bytesText } from "../host/space";
 import { writeFluentBit } from "../logs/fluent-bit";
 import type { LogSink } from "../logs/sink";
 import type { System } from "../system";
@@ -174,8 +175,8 @@ export class Monitoring {
       );
       return;
     }
-    const freed = await cleanup(this.sys);
-    await record("ok", `${result.detail}; removed rotated logs and temporary files (${freed} bytes)`);
+    const { removed, freed } = await removeDisposable(this.sys);
+    await record("ok", `${result.detail}; removed ${removed} rotated logs, cache entries and temporary files (${bytesText(freed)})`);
   }
 
   /** Stops every schedule and closes the bus. */
@@ -187,21 +188,6 @@ export class Monitoring {
     await this.sampler.saveHistory().catch((error: unknown) => this.sys.log.warn("cannot save the metrics history", { error }));
     await this.bus.close();
   }
-}
-
-/** The `cleanup` action: removes rotated appliance logs (`*.log.N`) and files under <root>/var/tmp; returns bytes freed. */
-export async function cleanup(sys: System): Promise<number> {
-  let freed = 0;
-  const remove = async (path: string) => {
-    const s = await stat(path).catch(() => undefined);
-    if (!s) return;
-    freed += s.isFile() ? s.size : 0;
-    await rm(path, { recursive: true, force: true });
-  };
-  for (const name of await readdir(sys.paths.logDir).catch(() => [] as string[])) if (/\.log\.\d+$/.test(name)) await remove(join(sys.paths.logDir, name));
-  const tmp = join(sys.root, "var/tmp");
-  for (const name of await readdir(tmp).catch(() => [] as string[])) await remove(join(tmp, name));
-  return freed;
 }
 
 const running = new WeakMap<System, Monitoring>();

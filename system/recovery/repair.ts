@@ -1,6 +1,6 @@
 // `maculaos repair`: finds and fixes what commonly breaks a node, one step at a time, and reports each step:
 // the boot env, the database, the config, permissions, stuck jobs and a full disk.
-import { chmod, copyFile, readdir, rename, rm, stat, statfs } from "node:fs/promises";
+import { chmod, copyFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { withDataLock } from "../backup/lock";
 import { backupPath, readBootState, writeBootState } from "../boot/boot-env";
@@ -8,6 +8,7 @@ import { formatProblem } from "../config/errors";
 import { migrateDatabase } from "../db/client";
 import { isAppError } from "../errors";
 import { writeFileAtomic } from "../host/atomic-write";
+import { removeDisposable } from "../host/cleanup";
 import { exists, readTextIfExists } from "../host/files";
 import { freeBytes } from "../host/swap";
 import type { System } from "../system";
@@ -99,36 +100,15 @@ async function jobs(sys: System): Promise<RepairStep> {
   return n ? { step: "jobs", status: "fixed", detail: `${n} stuck job${n === 1 ? "" : "s"} marked failed` } : { step: "jobs", status: "ok", detail: "no stuck jobs" };
 }
 
-async function sizeOf(path: string): Promise<number> {
-  const s = await stat(path).catch(() => null);
-  if (!s) return 0;
-  if (!s.isDirectory()) return s.size;
-  let n = 0;
-  for (const name of await readdir(path)) n += await sizeOf(join(path, name));
-  return n;
-}
-
 async function disk(sys: System, o: RepairOptions): Promise<RepairStep> {
   const fsStat = await statfs(sys.paths.dataDir);
   const threshold = o.minFreeBytes ?? Math.max(256 * 1024 * 1024, 0.05 * fsStat.blocks * fsStat.bsize);
   const before = await freeBytes(sys.paths.dataDir);
   if (before >= threshold) return { step: "disk", status: "ok", detail: `${Math.round(before / 1024 / 1024)} MiB free` };
-  const victims: string[] = [];
-  for (const dir of [sys.paths.logDir, join(sys.paths.logDir, "services")]) {
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (/\.(\d+|gz|old|xz|zst)$/.test(name)) victims.push(join(dir, name)); // rotated logs (the services' <name>.log.N too); the live ones stay
-    }
-  }
-  const cache = join(sys.root, "var/cache/maculaos");
-  for (const name of await readdir(cache).catch(() => [] as string[])) victims.push(join(cache, name));
-  let freed = 0;
-  for (const v of victims) {
-    freed += await sizeOf(v);
-    await rm(v, { recursive: true, force: true });
-  }
+  const { removed, freed } = await removeDisposable(sys);
   const full = `the disk is nearly full (${Math.round(before / 1024 / 1024)} MiB free)`;
-  if (!victims.length) return { step: "disk", status: "failed", detail: `${full} and there are no rotated logs or caches to clean: delete old backups or service data` };
-  return { step: "disk", status: "fixed", detail: `${full}; removed ${victims.length} rotated logs and cache entries (${Math.round(freed / 1024)} KiB)` };
+  if (!removed) return { step: "disk", status: "failed", detail: `${full} and there are no rotated logs, caches or temporary files to clean: delete old backups or service data` };
+  return { step: "disk", status: "fixed", detail: `${full}; removed ${removed} rotated logs, cache entries and temporary files (${Math.round(freed / 1024)} KiB)` };
 }
 
 /** Runs every repair step in order and records one event with the outcome; refused (CONFLICT, naming it) while a

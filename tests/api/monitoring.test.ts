@@ -1,8 +1,8 @@
 // Monitoring against a real appliance: the Prometheus endpoint checked by promtool and against known state (a
 // service process killed shows up=0), health checks and `maculaos health` exit codes, user checks with the restart
-// action, logs (the appliance's own and a real journal), and the fluent-bit configuration.
+// and cleanup actions, logs (the appliance's own and a real journal), and the fluent-bit configuration.
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { monitoringOf } from "~/system/monitoring/monitoring";
@@ -154,6 +154,27 @@ describe("health", () => {
     const events = await t.app.sys.events.list(20, "health.restart");
     expect(events[0]).toMatchObject({ target: "worker-alive", outcome: "ok" });
     expect(events[0]?.detail).toContain(`no process named mworker${process.pid} is running; restarted worker`);
+  });
+
+  it("removes rotated logs (the services' too) and temporary files when a check with action cleanup fails", async () => {
+    const logs = join(t.root, "var/log/maculaos");
+    await mkdir(join(logs, "services"), { recursive: true });
+    await mkdir(join(t.root, "var/tmp"), { recursive: true });
+    for (const f of ["services/web.log", "services/web.log.1", "services/web.log.2.gz", "appliance.log.1"]) await writeFile(join(logs, f), Buffer.alloc(1024));
+    await writeFile(join(t.root, "var/tmp/scratch"), Buffer.alloc(1024));
+    const checks = t.app.sys.config.current().health.checks;
+    await t.app.sys.config.set([{ key: "health.checks", value: [...checks, { name: "scratch-space", type: "process", target: `nosuch${process.pid}`, interval: "1s", action: "cleanup" }] }]);
+    try {
+      await until("the cleanup action", async () => (await t.app.sys.events.list(5, "health.cleanup")).length > 0);
+      const [event] = await t.app.sys.events.list(5, "health.cleanup");
+      expect(event).toMatchObject({ target: "scratch-space", outcome: "ok" });
+      expect(event?.detail).toMatch(/; removed [4-9] rotated logs, cache entries and temporary files \(\d/);
+      expect((await readdir(join(logs, "services"))).filter((f) => f.startsWith("web."))).toEqual(["web.log"]); // the live log stays
+      expect(await readdir(logs)).not.toContain("appliance.log.1");
+      expect(await readdir(join(t.root, "var/tmp"))).toEqual([]);
+    } finally {
+      await t.app.sys.config.set([{ key: "health.checks", value: checks }]);
+    }
   });
 });
 

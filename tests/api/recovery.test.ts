@@ -125,7 +125,7 @@ describe("maculaos repair", () => {
     for (const f of ["web.log", "web.log.1", "web.log.2", "db.log", "db.log.3"]) await writeFile(join(logs, "services", f), Buffer.alloc(2048));
     await writeFile(join(t.root, "var/cache/maculaos/pkg/blob"), Buffer.alloc(8192));
     const r = await repair(t.app.sys, "test", { minFreeBytes: Number.MAX_SAFE_INTEGER });
-    expect(r.steps.find((s) => s.step === "disk")).toMatchObject({ status: "fixed", detail: expect.stringMatching(/removed 6 rotated logs and cache entries \(22 KiB\)/) });
+    expect(r.steps.find((s) => s.step === "disk")).toMatchObject({ status: "fixed", detail: expect.stringMatching(/removed 6 rotated logs, cache entries and temporary files \(22 KiB\)/) });
     expect(await readdir(logs)).toEqual(["appliance.log", "services"]);
     expect((await readdir(join(logs, "services"))).sort()).toEqual(["db.log", "web.log"]); // the services' live logs stay
     expect(await readdir(join(t.root, "var/cache/maculaos"))).toEqual([]);
