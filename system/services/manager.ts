@@ -250,7 +250,9 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
   private view(row: { name: string; spec: string; source: string; previous: string | null; desired: string; deployedAt: Date }): ServiceView {
     const { spec, source } = this.stored(row);
     const status = this.link.statuses.get(row.name);
-    const state: ServiceState = status?.state ?? (row.desired === "running" ? "exited" : "stopped");
+    // In recovery mode nothing runs services on purpose: a service that should run is stopped, and says why.
+    const held = !status && row.desired === "running" && this.sys.mode === "recovery";
+    const state: ServiceState = status?.state ?? (row.desired === "running" && !held ? "exited" : "stopped");
     const running = state === "running" && status?.startedAt;
     const h = this.lastHealth.get(row.name);
     const checked = h && h.run === (status?.startedAt ?? null) ? h : undefined;
@@ -260,7 +262,7 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
       sourceLabel: source.kind === "image" ? `${source.ref}@${source.digest.slice(0, 19)}` : `${source.name} ${source.version} (${source.type} release)`,
       desired: row.desired === "running" ? "running" : "stopped",
       state,
-      reason: state === "failed" || state === "backoff" ? (status?.reason ?? null) : null,
+      reason: held ? "recovery mode: it starts when the node boots normally" : state === "failed" || state === "backoff" ? (status?.reason ?? null) : null,
       pid: running ? (status?.pid ?? null) : null,
       startedAt: running ? (status?.startedAt ?? null) : null,
       uptimeSeconds: running && status?.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)) : null,

@@ -97,11 +97,12 @@ describe("booted with maculaos.mode=recovery", () => {
 
   it("starts no service, and refuses to start one", async () => {
     await sleep(3000); // three monitoring rounds: nothing relaunches it either
-    expect(await service()).toMatchObject({ state: "exited", pid: null }); // it should run, and nothing runs it
+    // it should run, and nothing runs it on purpose: stopped, saying why
+    expect(await service()).toMatchObject({ desired: "running", state: "stopped", pid: null, reason: "recovery mode: it starts when the node boots normally" });
     const r = await maculaos("start", "counter");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot start counter in recovery mode: services do not run until a normal boot/);
-    expect((await service()).state).toBe("exited");
+    expect((await service()).state).toBe("stopped");
   });
 
   it("runs no backup, update or alert schedule", async () => {
@@ -126,7 +127,7 @@ describe("booted with maculaos.mode=recovery", () => {
     const r = await maculaos("restore", join(work, "in-recovery.tar.gz"));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     await sleep(1500);
-    expect(await service()).toMatchObject({ state: "exited", pid: null });
+    expect(await service()).toMatchObject({ desired: "running", state: "stopped", pid: null });
   });
 });
 
