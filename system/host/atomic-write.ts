@@ -1,4 +1,8 @@
-// Crash-safe file replacement: write a temp file beside the target, fsync it, rename it over, fsync the directory.
+// Crash-safe file replacement: write a temp file beside the target, fsync it, rename it over, fsync the file again
+// under its new name, fsync the directory. The second fsync is for FAT (the ESP holds the GRUB env): vfat's rename
+// points the target's directory entry at the new file only in memory, and writes the new size and first cluster there
+// when the inode is written back; a power cut before that left the entry with the old file's freed clusters, which
+// fsck.fat then cut to 0 bytes. Fsyncing the renamed file writes the entry at once (on ext4 it costs next to nothing).
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -24,11 +28,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     }
     await fs.rename(temp, path);
     renamed = true;
-    const dh = await fs.open(dir, "r");
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
+    for (const synced of [path, dir]) {
+      const h = await fs.open(synced, "r");
+      try {
+        await h.sync();
+      } finally {
+        await h.close();
+      }
     }
   } catch (cause) {
     if (!renamed) await fs.rm(temp, { force: true }).catch(() => undefined);

@@ -22,6 +22,30 @@ function failing(step: "fsync" | "rename"): AtomicWriteFs {
 }
 
 describe("writeFileAtomic", () => {
+  it("fsyncs the file after the rename, then the directory (FAT writes a renamed file's entry only then)", async () => {
+    const dir = await tempRoot();
+    const file = join(dir, "grubenv");
+    await writeFile(file, "old");
+    const steps: string[] = [];
+    const recording: AtomicWriteFs = {
+      ...fsp,
+      rename: async (from, to) => {
+        steps.push(`rename -> ${String(to) === file ? "target" : String(to)}`);
+        return fsp.rename(from, to);
+      },
+      open: (async (...args: Parameters<typeof fsp.open>) => {
+        const fh = await fsp.open(...args);
+        const name = String(args[0]) === file ? "target" : String(args[0]) === dir ? "dir" : "temp";
+        const sync = fh.sync.bind(fh);
+        fh.sync = () => (steps.push(`fsync ${name}`), sync());
+        return fh;
+      }) as typeof fsp.open,
+    };
+    await writeFileAtomic(file, "new", undefined, recording);
+    expect(steps).toEqual(["fsync temp", "rename -> target", "fsync target", "fsync dir"]);
+    expect(await readFile(file, "utf8")).toBe("new");
+  });
+
   it("creates and replaces a file, leaving no temp files", async () => {
     const dir = await tempRoot();
     const file = join(dir, "state.yaml");
