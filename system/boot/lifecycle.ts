@@ -1,6 +1,6 @@
 // What the appliance does about the boot state: commit a healthy boot of a new slot, notice that the bootloader fell
 // back (and say so once), roll back on request, and, on the development device, reboot with the bootloader's rules.
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import { runChecked } from "../host/command";
 import { bootedSlot, bootMode, type BootMode } from "../host/device";
 import type { Slot } from "../host/paths";
@@ -49,8 +49,13 @@ async function healthProblem(sys: System, booted: Slot): Promise<string | null> 
  * is written: a slot on trial stays on trial (the event says why) and a fall back is recorded at the next normal boot.
  */
 export async function afterBoot(sys: System): Promise<BootView> {
-  const { state, source } = await readBootState(sys.paths);
   const booted = await bootedSlot(sys.paths);
+  const read = await readBootState(sys.paths).catch((e: unknown) => {
+    if (isAppError(e, "INTEGRITY_FAILED") && sys.mode === "normal") return e;
+    throw e;
+  });
+  if (read instanceof AppError) return rebuildAfterBoot(sys, booted, read.message);
+  const { state, source } = read;
   if (sys.mode === "recovery") {
     const view = viewBoot(state, booted);
     if (view.trial) await sys.events.record({ actor: "system", action: "boot.commit", target: `slot ${booted}`, outcome: "failed", detail: "not committed: booted in recovery mode; a normal boot commits it when healthy" });
@@ -75,6 +80,29 @@ export async function afterBoot(sys: System): Promise<BootView> {
   }
   if (next !== state || source === "backup") await writeBootState(sys.paths, next);
   if (event) await sys.events.record(event); // after the write: listeners (the dashboard's facts) see the new state
+  return viewBoot(next, booted);
+}
+
+/** The boot state when neither copy of the GRUB env can be trusted (both torn by power cuts on the FAT ESP, say):
+ * the slot that runs is all that is known to be good, so it is committed and first, and the other slot is marked bad
+ * until an update writes it. Written to both copies. */
+export async function rebuildBootState(sys: System, booted: Slot): Promise<BootState> {
+  const other = otherSlot(booted);
+  const next = { order: [booted, other], slots: { [booted]: { ok: true, tries: 0 }, [other]: { ok: false, tries: 0 } } } as BootState;
+  await writeBootState(sys.paths, next);
+  return next;
+}
+
+/** After a boot with no trustworthy boot env: rebuilt once the appliance is healthy (a node has nobody to repair it),
+ * left as it is otherwise; the event says which and why. */
+async function rebuildAfterBoot(sys: System, booted: Slot, why: string): Promise<BootView> {
+  const problem = await healthProblem(sys, booted);
+  if (problem) {
+    await sys.events.record({ actor: "system", action: "boot.repair", target: "boot env", outcome: "failed", detail: `${why}; not rebuilt: ${problem}` });
+    throw new AppError("INTEGRITY_FAILED", `${why}; not rebuilt: ${problem}`);
+  }
+  const next = await rebuildBootState(sys, booted);
+  await sys.events.record({ actor: "system", action: "boot.repair", target: "boot env", outcome: "ok", detail: `${why}; rebuilt: slot ${booted} (running, healthy) is committed and boots first, slot ${otherSlot(booted)} is not trusted until an update writes it` });
   return viewBoot(next, booted);
 }
 

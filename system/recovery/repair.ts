@@ -4,6 +4,9 @@ import { chmod, copyFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { withDataLock } from "../backup/lock";
 import { backupPath, readBootState, writeBootState } from "../boot/boot-env";
+import { rebuildBootState } from "../boot/lifecycle";
+import { otherSlot } from "../boot/boot-state";
+import { bootedSlot } from "../host/device";
 import { formatProblem } from "../config/errors";
 import { migrateDatabase } from "../db/client";
 import { isAppError } from "../errors";
@@ -36,7 +39,9 @@ async function bootEnv(sys: System): Promise<RepairStep> {
     return { step: "boot-env", status: "fixed", detail: r.source === "backup" ? "the GRUB env was damaged; rewritten from its good second copy" : "the second copy of the GRUB env was missing; rewritten" };
   } catch (e) {
     if (!isAppError(e, "INTEGRITY_FAILED")) throw e;
-    return { step: "boot-env", status: "failed", detail: `${e.message}; boot the previous slot from the GRUB menu` };
+    const booted = await bootedSlot(sys.paths);
+    await rebuildBootState(sys, booted);
+    return { step: "boot-env", status: "fixed", detail: `${e.message}; rebuilt: slot ${booted} (running now) is committed and boots first, slot ${otherSlot(booted)} is not trusted until an update writes it` };
   }
 }
 

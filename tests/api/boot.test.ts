@@ -1,5 +1,6 @@
 // The appliance's side of A/B boots on a development device: a healthy trial boot is committed, a fallback is
-// reported once as a rollback, `maculaos rollback` refuses an empty slot, and `maculaos reboot` follows GRUB's rules.
+// reported once as a rollback, `maculaos rollback` refuses an empty slot, `maculaos reboot` follows GRUB's rules, and
+// a boot env torn beyond both copies is rebuilt from the slot that runs.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +88,31 @@ describe("boot lifecycle", () => {
       expect(events.find((e) => e.action === "boot.commit")).toMatchObject({ outcome: "failed", target: "boot env" });
     } finally {
       await broken.close();
+    }
+  });
+
+  it("rebuilds a boot env neither copy of which can be trusted once the boot is healthy, from the slot that runs", async () => {
+    // What power cuts on a FAT ESP once did: both copies cut to 0 bytes by fsck.fat. GRUB booted slot B anyway.
+    const torn = await startTestAppliance({
+      seed: async (root) => {
+        const paths = devicePaths(root);
+        await mkdir(dirname(paths.grubenv), { recursive: true });
+        await writeFile(paths.grubenv, "");
+        await writeFile(backupPath(paths), "");
+        await mkdir(dirname(paths.cmdline), { recursive: true });
+        await writeFile(paths.cmdline, "maculaos.slot=B\n");
+      },
+    });
+    try {
+      const read = await readBootState(torn.app.sys.paths);
+      expect(read).toEqual({ source: "primary", state: { order: ["B", "A"], slots: { A: { ok: false, tries: 0 }, B: { ok: true, tries: 0 } } } });
+      const [event] = await torn.app.sys.events.list(5, "boot.repair");
+      expect(event).toMatchObject({ outcome: "ok", target: "boot env" });
+      expect(event?.detail).toMatch(/^no trustworthy boot env: .*grubenv is 0 bytes.*; rebuilt: slot B \(running, healthy\) is committed and boots first, slot A is not trusted until an update writes it$/);
+      const info = JSON.parse((await runBin("maculaos", ["info", "--json"], { MACULAOS_ROOT: torn.root })).stdout);
+      expect(info).toMatchObject({ slot: "B", boot: { order: ["B", "A"], slots: { A: "bad", B: "committed" }, trial: null } });
+    } finally {
+      await torn.close();
     }
   });
 

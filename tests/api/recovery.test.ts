@@ -96,6 +96,12 @@ describe("maculaos repair", () => {
     expect(r.code).toBe(0);
 
     expect((await readBootState(t.app.sys.paths)).source).toBe("primary");
+    // Both copies gone (0 bytes): rebuilt from the slot that runs, the other one no longer trusted.
+    await writeFile(join(t.root, "boot/grub/grubenv"), "");
+    await writeFile(join(t.root, "boot/grub/grubenv.bak"), "");
+    const torn = await maculaos(t.root, ["repair"]);
+    expect(torn.stdout).toMatch(/^FIXED boot-env\s+no trustworthy boot env: .*; rebuilt: slot A \(running now\) is committed and boots first, slot B is not trusted until an update writes it/m);
+    expect((await readBootState(t.app.sys.paths)).state).toEqual({ order: ["A", "B"], slots: { A: { ok: true, tries: 0 }, B: { ok: false, tries: 0 } } });
     const db = new Database(join(data(), "maculaos.db"), { readonly: true });
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     db.close();
