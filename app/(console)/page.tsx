@@ -275,6 +275,15 @@ export default function DashboardPage() {
               </Link>
             </Notice>
           )}
+          {info.data?.bootProblem && (
+            <Notice tone="danger" title="The boot state is unknown" className="mb-4" id="boot-problem">
+              {info.data.bootProblem}. Updates and rollbacks wait until it is rebuilt: a healthy boot does that by itself, or{" "}
+              <Link href="/recovery" className="underline">
+                run a repair
+              </Link>
+              .
+            </Notice>
+          )}
           {info.data?.rollback && (
             <Notice tone="danger" title="An update failed and was rolled back" className="mb-4" id="update-rollback">
               {info.data.rollback.detail}, <RelativeTime at={new Date(info.data.rollback.at).toISOString()} now={now} />.{" "}

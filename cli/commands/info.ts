@@ -18,7 +18,7 @@ export const info: Command = {
         ["Hostname", i.hostname],
         ["Version", i.version],
         ["Slot", i.slot],
-        ["Boot", describeBoot(i.boot)],
+        ["Boot", i.boot ? describeBoot(i.boot) : `UNKNOWN: ${i.bootProblem ?? "no boot state"}; run maculaos repair`],
         ...(i.rollback ? [["Rollback", `${i.rollback.detail} (${new Date(i.rollback.at).toISOString()})`] as [string, string]] : []),
         ["Uptime", duration(i.uptime)],
         ["Setup", i.setup],

@@ -2,19 +2,37 @@
 import { readBootState } from "../boot/boot-env";
 import { viewBoot, type BootView } from "../boot/lifecycle";
 import { bootedSlot, bootTime, systemVersion } from "../host/device";
+import { isAppError } from "../errors";
 import { machineUptime, memoize, readCpu, readDisk, readMemory } from "../host/resources";
 import { setupPending } from "../setup/setup";
 import type { System } from "../system";
 
-const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, { slot: "A" | "B"; boot: BootView; version: string; bootedAt: Date }]>>();
+/** The boot facts: the slot that runs, the boot state (null when neither copy of the GRUB env can be trusted, with
+ * the reason in `bootProblem`: the rest of the facts still show), the version and the boot time. */
+interface BootFacts {
+  slot: "A" | "B";
+  boot: BootView | null;
+  bootProblem: string | null;
+  version: string;
+  bootedAt: Date;
+}
+
+const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, BootFacts]>>();
 
 /** Resource and boot facts, read at most once a second however many clients ask. */
 function sampler(sys: System) {
   let s = samplers.get(sys);
   if (!s) {
-    const boot = async () => {
+    const boot = async (): Promise<BootFacts> => {
       const slot = await bootedSlot(sys.paths);
-      return { slot, boot: viewBoot((await readBootState(sys.paths)).state, slot), version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) };
+      const read = await readBootState(sys.paths).then(
+        (r) => ({ boot: viewBoot(r.state, slot), bootProblem: null }),
+        (e: unknown) => {
+          if (!isAppError(e, "INTEGRITY_FAILED")) throw e;
+          return { boot: null, bootProblem: e.message };
+        },
+      );
+      return { slot, ...read, version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) };
     };
     const sample = memoize(1000, () => Promise.all([readCpu(), readMemory(), readDisk(sys.paths.dataDir), boot()]));
     // Boot changes (commit, rollback, reboot) are recorded after they are written: show them at once.
@@ -34,12 +52,14 @@ async function lastRollback(sys: System): Promise<{ at: Date; detail: string } |
 /** Gathers the node's facts (`maculaos info`, the dashboard's first row). */
 export async function getInfo(sys: System) {
   const config = sys.config.current();
-  const [[cpu, memory, disk, { slot, boot, version, bootedAt }], pending, rollback] = await Promise.all([sampler(sys), setupPending(sys), lastRollback(sys)]);
+  const [[cpu, memory, disk, { slot, boot, bootProblem, version, bootedAt }], pending, rollback] = await Promise.all([sampler(sys), setupPending(sys), lastRollback(sys)]);
   return {
     hostname: config.hostname,
     version,
     slot,
     boot,
+    /** Why the boot state is unknown (neither copy of the GRUB env can be trusted; repair rebuilds it), or null. */
+    bootProblem,
     uptime: Math.max(0, Math.floor((Date.now() - bootedAt.getTime()) / 1000)),
     bootedAt: bootedAt.toISOString(),
     setup: pending ? ("pending" as const) : ("done" as const),

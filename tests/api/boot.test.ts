@@ -110,7 +110,15 @@ describe("boot lifecycle", () => {
       expect(event).toMatchObject({ outcome: "ok", target: "boot env" });
       expect(event?.detail).toMatch(/^no trustworthy boot env: .*grubenv is 0 bytes.*; rebuilt: slot B \(running, healthy\) is committed and boots first, slot A is not trusted until an update writes it$/);
       const info = JSON.parse((await runBin("maculaos", ["info", "--json"], { MACULAOS_ROOT: torn.root })).stdout);
-      expect(info).toMatchObject({ slot: "B", boot: { order: ["B", "A"], slots: { A: "bad", B: "committed" }, trial: null } });
+      expect(info).toMatchObject({ slot: "B", boot: { order: ["B", "A"], slots: { A: "bad", B: "committed" }, trial: null }, bootProblem: null });
+      // Torn again while the appliance runs: the facts still show, with the boot state unknown and why.
+      await writeFile(torn.app.sys.paths.grubenv, "");
+      await writeFile(backupPath(torn.app.sys.paths), "");
+      await new Promise((r) => setTimeout(r, 1100)); // the facts are sampled at most once a second
+      const cli = await runBin("maculaos", ["info"], { MACULAOS_ROOT: torn.root });
+      expect(cli.code).toBe(0);
+      expect(cli.stdout).toMatch(/^Boot\s+UNKNOWN: no trustworthy boot env: .*; run maculaos repair$/m);
+      expect(JSON.parse((await runBin("maculaos", ["info", "--json"], { MACULAOS_ROOT: torn.root })).stdout)).toMatchObject({ slot: "B", boot: null, bootProblem: expect.stringMatching(/^no trustworthy boot env/) });
     } finally {
       await torn.close();
     }

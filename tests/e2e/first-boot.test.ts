@@ -1,6 +1,7 @@
 // A person's first visit to a fresh node, in a real browser: the wizard with the setup code, the dashboard, sign out,
-// sign in, and a viewer who cannot change settings. Fails on any unexpected browser console error or server error log.
+// sign in, a viewer who cannot change settings, and an unknown boot state repaired from the Recovery page. Fails on any unexpected browser console error or server error log.
 import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,6 +115,20 @@ describe("first boot", () => {
     expect(await viewer.page.getByRole("tab", { name: "Users" }).count()).toBe(0);
     expect(viewer.unexpectedErrors()).toEqual([]);
     await viewer.context.close();
+  });
+
+  it("says on the dashboard when the boot state is unknown, and a repair from the Recovery page rebuilds it", async () => {
+    const { page } = admin;
+    for (const f of ["boot/grub/grubenv", "boot/grub/grubenv.bak"]) await writeFile(join(app.root, f), "");
+    await page.goto(`${app.url}/`);
+    await expect.poll(() => page.locator("#boot-problem").textContent()).toMatch(/The boot state is unknown.*no trustworthy boot env/);
+    await page.locator("#boot-problem").getByRole("link", { name: "run a repair" }).click();
+    await page.waitForURL(`${app.url}/recovery`);
+    await page.getByRole("button", { name: "Run repair" }).click();
+    await expect.poll(() => page.locator("main").textContent()).toMatch(/rebuilt: slot A \(running now\) is committed and boots first/);
+    await page.goto(`${app.url}/`);
+    await page.getByText(/^Booted /).first().waitFor(); // the node's facts have loaded
+    expect(await page.locator("#boot-problem").count()).toBe(0);
   });
 
   it("logged no unexpected browser console errors", () => {
