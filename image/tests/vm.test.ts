@@ -231,6 +231,7 @@ describe("MaculaOS in QEMU", () => {
     await vm.waitFor(/maculaos: slot [AB] from/, BOOT_MS, from);
     await waitApi();
     expect(vm.serial.slice(from)).toMatch(/Command line: .* maculaos\.slot=[AB] maculaos\.mode=recovery/);
+    expect(vm.serial.slice(from)).not.toMatch(/\[FAILED\]/); // the shutdown went cleanly (/var stays mounted under /etc's overlay)
     const rescue = await info();
     expect(rescue).toMatchObject({ mode: "recovery", slot: before.slot, hostname: "edge-node-01", setup: "done" });
     from = vm.serial.length;
