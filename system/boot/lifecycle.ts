@@ -93,6 +93,11 @@ export async function rebuildBootState(sys: System, booted: Slot): Promise<BootS
   return next;
 }
 
+/** What a rebuild did, in words; `running` says what is known of the booted slot ("running, healthy"). */
+export function rebuiltText(booted: Slot, running: string): string {
+  return `rebuilt: slot ${booted} (${running}) is committed and boots first, slot ${otherSlot(booted)} is not trusted until an update writes it`;
+}
+
 /** After a boot with no trustworthy boot env: rebuilt once the appliance is healthy (a node has nobody to repair it),
  * left as it is otherwise; the event says which and why. */
 async function rebuildAfterBoot(sys: System, booted: Slot, why: string): Promise<BootView> {
@@ -102,7 +107,7 @@ async function rebuildAfterBoot(sys: System, booted: Slot, why: string): Promise
     throw new AppError("INTEGRITY_FAILED", `${why}; not rebuilt: ${problem}`);
   }
   const next = await rebuildBootState(sys, booted);
-  await sys.events.record({ actor: "system", action: "boot.repair", target: "boot env", outcome: "ok", detail: `${why}; rebuilt: slot ${booted} (running, healthy) is committed and boots first, slot ${otherSlot(booted)} is not trusted until an update writes it` });
+  await sys.events.record({ actor: "system", action: "boot.repair", target: "boot env", outcome: "ok", detail: `${why}; ${rebuiltText(booted, "running, healthy")}` });
   return viewBoot(next, booted);
 }
 

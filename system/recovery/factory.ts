@@ -37,8 +37,8 @@ export interface FactoryResult {
 }
 
 /** Wipes the data state (keeping the network config with `keepNetwork`; `full` also wipes known good copies, logs,
- * stored backups and the scheduled backups' passphrase file), re-arms the setup wizard and returns the new setup code; refused (CONFLICT, naming it) while a
- * backup, restore or repair holds the data lock. */
+ * stored backups and the scheduled backups' passphrase file), re-arms the setup wizard and returns the new setup
+ * code; refused (CONFLICT, naming it) while a backup, restore or repair holds the data lock. */
 export async function factoryReset(sys: System, actor: string, o: { mode: "keep-network" | "full"; confirm: string }): Promise<FactoryResult> {
   if (o.confirm !== CONFIRM_WORD) throw new AppError("INVALID_INPUT", `a factory reset erases this node's data: confirm by typing ${CONFIRM_WORD}`);
   return withDataLock(sys, "a factory reset", "run a factory reset", () => reset(sys, actor, o.mode));

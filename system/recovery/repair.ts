@@ -4,8 +4,7 @@ import { chmod, copyFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { withDataLock } from "../backup/lock";
 import { backupPath, readBootState, writeBootState } from "../boot/boot-env";
-import { rebuildBootState } from "../boot/lifecycle";
-import { otherSlot } from "../boot/boot-state";
+import { rebuildBootState, rebuiltText } from "../boot/lifecycle";
 import { bootedSlot } from "../host/device";
 import { formatProblem } from "../config/errors";
 import { migrateDatabase } from "../db/client";
@@ -41,7 +40,7 @@ async function bootEnv(sys: System): Promise<RepairStep> {
     if (!isAppError(e, "INTEGRITY_FAILED")) throw e;
     const booted = await bootedSlot(sys.paths);
     await rebuildBootState(sys, booted);
-    return { step: "boot-env", status: "fixed", detail: `${e.message}; rebuilt: slot ${booted} (running now) is committed and boots first, slot ${otherSlot(booted)} is not trusted until an update writes it` };
+    return { step: "boot-env", status: "fixed", detail: `${e.message}; ${rebuiltText(booted, "running now")}` };
   }
 }
 
