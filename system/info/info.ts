@@ -17,6 +17,8 @@ interface BootFacts {
   bootedAt: Date;
 }
 
+const BOOT_WRITERS = /^(boot\.|system\.reboot$|update\.apply$|recovery\.)/;
+
 const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, BootFacts]>>();
 
 /** Resource and boot facts, read at most once a second however many clients ask. */
@@ -35,8 +37,9 @@ function sampler(sys: System) {
       return { slot, ...read, version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) };
     };
     const sample = memoize(1000, () => Promise.all([readCpu(), readMemory(), readDisk(sys.paths.dataDir), boot()]));
-    // Boot changes (commit, rollback, reboot) are recorded after they are written: show them at once.
-    sys.events.on("event", (e) => (e.action.startsWith("boot.") || e.action === "system.reboot") && sample.forget());
+    // Everything that writes the boot state (commit, rollback, reboot, an update's apply, a repair) records its event
+    // after the write: show the new state at once.
+    sys.events.on("event", (e) => BOOT_WRITERS.test(e.action) && sample.forget());
     samplers.set(sys, (s = sample));
   }
   return s();

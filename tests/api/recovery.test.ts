@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBootState } from "~/system/boot/boot-env";
 import { startBackup } from "~/system/backup/service";
+import { getInfo } from "~/system/info/info";
 import { repair } from "~/system/recovery/repair";
 import { completeSetup, REPO, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
@@ -99,8 +100,11 @@ describe("maculaos repair", () => {
     // Both copies gone (0 bytes): rebuilt from the slot that runs, the other one no longer trusted.
     await writeFile(join(t.root, "boot/grub/grubenv"), "");
     await writeFile(join(t.root, "boot/grub/grubenv.bak"), "");
+    expect((await getInfo(t.app.sys)).bootProblem).toMatch(/^no trustworthy boot env/);
     const torn = await maculaos(t.root, ["repair"]);
     expect(torn.stdout).toMatch(/^FIXED boot-env\s+no trustworthy boot env: .*; rebuilt: slot A \(running now\) is committed and boots first, slot B is not trusted until an update writes it/m);
+    // the node's facts show the rebuilt state at once, not a sample from before the repair
+    expect(await getInfo(t.app.sys)).toMatchObject({ bootProblem: null, boot: { order: ["A", "B"], slots: { A: "committed", B: "bad" } } });
     expect((await readBootState(t.app.sys.paths)).state).toEqual({ order: ["A", "B"], slots: { A: { ok: true, tries: 0 }, B: { ok: false, tries: 0 } } });
     const db = new Database(join(data(), "maculaos.db"), { readonly: true });
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
