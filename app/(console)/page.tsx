@@ -12,6 +12,7 @@ import { EventList } from "~/components/event-list";
 import { HealthTiles } from "~/components/health-tiles";
 import { ResourceCharts } from "~/components/resource-charts";
 import { formatBytes, formatDateTime, formatDuration, formatDurationLong, formatPercent, percentOf } from "~/components/format";
+import { BootProblemNotice } from "~/components/boot-problem";
 import { Notice } from "~/components/notice";
 import { PageHeader } from "~/components/page-header";
 import { ProgressBar } from "~/components/progress-bar";
@@ -275,15 +276,7 @@ export default function DashboardPage() {
               </Link>
             </Notice>
           )}
-          {info.data?.bootProblem && (
-            <Notice tone="danger" title="The boot state is unknown" className="mb-4" id="boot-problem">
-              {info.data.bootProblem}. Updates and rollbacks wait until it is rebuilt: a healthy boot does that by itself, or{" "}
-              <Link href="/recovery" className="underline">
-                run a repair
-              </Link>
-              .
-            </Notice>
-          )}
+          {info.data?.bootProblem && <BootProblemNotice problem={info.data.bootProblem} />}
           {info.data?.rollback && (
             <Notice tone="danger" title="An update failed and was rolled back" className="mb-4" id="update-rollback">
               {info.data.rollback.detail}, <RelativeTime at={new Date(info.data.rollback.at).toISOString()} now={now} />.{" "}

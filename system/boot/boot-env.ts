@@ -56,6 +56,17 @@ export async function readBootState(paths: DevicePaths): Promise<ReadResult> {
   throw new AppError("INTEGRITY_FAILED", `no trustworthy boot env: ${why.join("; ")}`);
 }
 
+/** The boot state, or null with the reason when neither copy can be trusted: for views that show the rest of the
+ * node's facts anyway (other errors still throw). */
+export async function readBootStateOrProblem(paths: DevicePaths): Promise<{ state: BootState; problem: null } | { state: null; problem: string }> {
+  try {
+    return { state: (await readBootState(paths)).state, problem: null };
+  } catch (e) {
+    if (!isAppError(e, "INTEGRITY_FAILED")) throw e;
+    return { state: null, problem: e.message };
+  }
+}
+
 /** Writes the boot state to both copies, the backup first, each atomically and with its checksum. */
 export async function writeBootState(paths: DevicePaths, state: BootState): Promise<void> {
   const vars = toVars(state);

@@ -1,8 +1,7 @@
 // The facts a person wants first about a node: name, version, slot, uptime, resources, mesh role and realm.
-import { readBootState } from "../boot/boot-env";
+import { readBootStateOrProblem } from "../boot/boot-env";
 import { viewBoot, type BootView } from "../boot/lifecycle";
 import { bootedSlot, bootTime, systemVersion } from "../host/device";
-import { isAppError } from "../errors";
 import { machineUptime, memoize, readCpu, readDisk, readMemory } from "../host/resources";
 import { setupPending } from "../setup/setup";
 import type { System } from "../system";
@@ -27,14 +26,8 @@ function sampler(sys: System) {
   if (!s) {
     const boot = async (): Promise<BootFacts> => {
       const slot = await bootedSlot(sys.paths);
-      const read = await readBootState(sys.paths).then(
-        (r) => ({ boot: viewBoot(r.state, slot), bootProblem: null }),
-        (e: unknown) => {
-          if (!isAppError(e, "INTEGRITY_FAILED")) throw e;
-          return { boot: null, bootProblem: e.message };
-        },
-      );
-      return { slot, ...read, version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) };
+      const { state, problem } = await readBootStateOrProblem(sys.paths);
+      return { slot, boot: state && viewBoot(state, slot), bootProblem: problem, version: await systemVersion(sys.paths), bootedAt: await bootTime(sys.paths, sys.kind, machineUptime()) };
     };
     const sample = memoize(1000, () => Promise.all([readCpu(), readMemory(), readDisk(sys.paths.dataDir), boot()]));
     // Everything that writes the boot state (commit, rollback, reboot, an update's apply, a repair) records its event

@@ -122,6 +122,12 @@ describe("first boot", () => {
     for (const f of ["boot/grub/grubenv", "boot/grub/grubenv.bak"]) await writeFile(join(app.root, f), "");
     await page.goto(`${app.url}/`);
     await expect.poll(() => page.locator("#boot-problem").textContent()).toMatch(/The boot state is unknown.*no trustworthy boot env/);
+    // the Updates page shows the slots it knows, their state unknown, and the same way out
+    await page.goto(`${app.url}/updates`);
+    await expect.poll(() => page.locator("#boot-problem").textContent()).toMatch(/The boot state is unknown.*no trustworthy boot env/);
+    expect(await page.getByTestId("slot-A-state").textContent()).toBe("unknown");
+    expect(await page.getByTestId("slot-B-state").textContent()).toBe("unknown");
+    expect(await page.getByTestId("running-version").textContent()).toMatch(/^\d+\.\d+\.\d+/);
     await page.locator("#boot-problem").getByRole("link", { name: "run a repair" }).click();
     await page.waitForURL(`${app.url}/recovery`);
     await page.getByRole("button", { name: "Run repair" }).click();

@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
 import { Badge, type BadgeTone } from "~/components/badge";
+import { BootProblemNotice } from "~/components/boot-problem";
 import { Button, buttonClass } from "~/components/button";
 import { Card } from "~/components/card";
 import { ConfirmButton } from "~/components/confirm-button";
@@ -30,6 +31,7 @@ const STATE_BADGE: Record<SlotView["state"], { tone: BadgeTone; label: string; t
   committed: { tone: "success", label: "committed", title: "A good system: it booted healthy and was kept" },
   trial: { tone: "warning", label: "trial", title: "On trial: it has boot attempts left and is kept once a boot is healthy" },
   bad: { tone: "danger", label: "bad", title: "Not bootable: empty, being written, or failed its attempts" },
+  unknown: { tone: "neutral", label: "unknown", title: "The boot env cannot be read: a healthy boot or a repair rebuilds it" },
 };
 
 /** One slot; the slot on trial shows its attempt (on its last attempt the boot state already counts it as bad), the
@@ -264,6 +266,7 @@ function InstallCard({ status, now }: { status: Status; now: number }) {
 function StatusNotices({ status, rollback, now }: { status: Status; rollback: RouterOutputs["system"]["info"]["rollback"] | undefined; now: number }) {
   return (
     <>
+      {status.bootProblem && <BootProblemNotice problem={status.bootProblem} />}
       {status.trial && (
         <div role="status" data-testid="trial" className="mb-4 rounded-xl border-2 border-amber-400 bg-amber-50 px-5 py-4 dark:border-amber-500/60 dark:bg-amber-950/40">
           <p className="text-lg font-semibold text-amber-900 dark:text-amber-100">
