@@ -1,6 +1,6 @@
-// The MaculaOS image in QEMU (TCG, OVMF): first boot and the wizard through the API, an update A -> B that is
-// committed, a broken update that GRUB tries 3 times before falling back by itself (and the node reports the
-// rollback), and QEMU killed at random moments of updates: the node always comes back on a good slot, config intact.
+// The MaculaOS image in QEMU (TCG, OVMF): first boot and the wizard through the API, a boot with the GRUB env lost, an
+// update A -> B that is committed, a broken update that GRUB tries 3 times before falling back by itself (and the node
+// reports the rollback), and QEMU killed at random moments of updates: the node always comes back on a good slot, config intact.
 // Run with `npm run test:vm` (needs root for image/build's debootstrap; takes tens of minutes on 2 cores).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -74,7 +74,7 @@ interface Info {
   version: string;
   setup: string;
   hostname: string;
-  boot: { order: string[]; slots: Record<string, string>; trial: unknown };
+  boot: { order: string[]; slots: Record<string, string>; trial: unknown } | null;
   rollback: { detail: string } | null;
 }
 
@@ -85,13 +85,14 @@ async function info(): Promise<Info> {
 }
 
 /** Waits for the appliance to commit the booted slot and finish its after-boot step (right after it starts). */
-async function waitCommitted(): Promise<Info> {
+async function waitCommitted(): Promise<Info & { boot: NonNullable<Info["boot"]> }> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const i = await info();
     // The API answers before the appliance's after-boot step has run: that step is done when ORDER starts with the
     // booted slot (a fallback boot sets it, and records the rollback, then).
-    if (i.boot.slots[i.slot] === "committed" && !i.boot.trial && i.boot.order[0] === i.slot) return i;
+    // (With no trustworthy env the boot state is null until the after-boot step has rebuilt it.)
+    if (i.boot && i.boot.slots[i.slot] === "committed" && !i.boot.trial && i.boot.order[0] === i.slot) return { ...i, boot: i.boot };
     if (Date.now() > deadline) throw new Error(`slot ${i.slot} was not committed: ${JSON.stringify(i.boot)}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -127,7 +128,7 @@ async function signIn(): Promise<void> {
 }
 
 /** Boots the VM (again) from power-off and waits for a healthy, committed appliance. */
-async function powerOn(): Promise<Info> {
+async function powerOn(): ReturnType<typeof waitCommitted> {
   const from = vm.serial.length;
   vm.start();
   await vm.waitFor(/maculaos: slot [AB] from/, BOOT_MS, from);
@@ -224,6 +225,24 @@ describe("MaculaOS in QEMU", () => {
     expect(() => ssh(join(WORK, "keys/other"), ["true"])).toThrow(/Permission denied \(publickey\)/);
   }, 5 * 60_000);
 
+  it("with both copies of the GRUB env lost (0 bytes), GRUB boots A, the slot that holds a system, and the node rebuilds the env", async () => {
+    await vm.kill();
+    // The ESP is partition 1 of the disk; both copies of the env are cut to nothing, as fsck.fat did after a power cut.
+    const disk = join(WORK, "disk.img");
+    const { partitiontable } = JSON.parse(execFileSync("sfdisk", ["--json", disk], { encoding: "utf8" })) as { partitiontable: { sectorsize?: number; partitions: { start: number }[] } };
+    const esp = `${disk}@@${partitiontable.partitions[0]!.start * (partitiontable.sectorsize ?? 512)}`;
+    for (const f of ["grubenv", "grubenv.bak"]) execFileSync("mcopy", ["-o", "-i", esp, "/dev/null", `::/EFI/BOOT/${f}`]);
+    const envBytes = () => execFileSync("mtype", ["-i", esp, "::/EFI/BOOT/grubenv"]).length;
+    expect(envBytes()).toBe(0);
+    const before = vm.boots().length;
+    const i = await powerOn();
+    expect(vm.boots().slice(before)).toEqual(["A"]); // not B, which was never written
+    expect(i.boot).toEqual({ order: ["A", "B"], slots: { A: "committed", B: "bad" }, trial: null });
+    const { events } = await query<{ events: { outcome: string; detail: string | null }[] }>("events.list", { action: "boot.repair" });
+    expect(events.map((e) => [e.outcome, e.detail])).toEqual([["ok", expect.stringMatching(/^no trustworthy boot env: .*; rebuilt: slot A \(running, healthy\) is committed and boots first/)]]);
+    expect(envBytes()).toBe(1024); // written again by the node (read from outside while it runs: only a look)
+  }, 2 * BOOT_MS);
+
   it("reboots into recovery mode on request (GRUB's recovery entry, not committed by anyone), then normally again", async () => {
     const before = await info();
     let from = vm.serial.length;
@@ -269,11 +288,11 @@ describe("MaculaOS in QEMU", () => {
     await vm.waitFor(/(maculaos: slot A from[\s\S]*boot failed[\s\S]*){3}maculaos: slot B from/, BOOT_MS, from);
     expect(vm.boots().slice(before)).toEqual(["A", "A", "A", "B"]);
     await waitApi();
-    let i = await waitCommitted();
+    let i: Info = await waitCommitted();
     // The appliance writes the boot env first and records the rollback a moment later (a slow VM makes that moment long).
     for (let n = 0; !i.rollback && n < 30; n++) i = await new Promise((r) => setTimeout(r, 2000)).then(info);
     expect(i).toMatchObject({ slot: "B", version: "0.2.0" });
-    expect(i.boot.slots.A).toBe("bad");
+    expect(i.boot?.slots.A).toBe("bad");
     expect(i.rollback?.detail).toBe("update to 0.3.0 failed after 3 attempts; rolled back to 0.2.0");
     const { events } = await query<{ events: { action: string; detail: string | null }[] }>("events.list", { action: "boot.rollback" });
     expect(events.map((e) => e.detail)).toEqual(["update to 0.3.0 failed after 3 attempts; rolled back to 0.2.0"]);

@@ -69,16 +69,28 @@ export function slotStatus(state: BootState, slot: Slot): "committed" | "trial" 
   return !s.ok ? "bad" : s.tries === 0 ? "committed" : "trial";
 }
 
+/** What the bootloader picks: the slot, whether this is the recovery entry, the env after the boot, and whether it
+ * saves the env first. */
+interface BootChoice<S> {
+  slot: Slot;
+  recovery: boolean;
+  next: S;
+  write: boolean;
+}
+
 /**
- * The bootloader's choice: the first slot in ORDER that is OK. A committed slot boots with no write; a slot on trial
- * loses one try first, and its last try also marks it bad, so a fourth boot falls back. When no slot qualifies, the
- * slot that is not first in ORDER boots. A recovery boot that was asked for happens now and is cleared. `write` says
- * whether the env must be saved before booting.
+ * The bootloader's choice: the first slot in ORDER that is OK. A committed slot boots with no env write; a slot on
+ * trial loses one try first, and its last try also marks it bad, so a fourth boot falls back. When no slot qualifies,
+ * or there is no env at all (`null`: neither copy could be loaded), the slot that is not first in ORDER (A B when
+ * unknown) boots. Last, a slot that holds no system (`holdsSystem`: GRUB looks for its kernel) is passed over for the
+ * other one when that holds one: a node that lost its env and has only ever had slot A still boots A. A recovery boot
+ * that was asked for happens now and is cleared.
  */
-export function selectBoot(state: BootState): { slot: Slot; recovery: boolean; next: BootState; write: boolean } {
-  const recovery = state.recoveryNext === true;
-  const { recoveryNext: _once, ...rest } = state;
-  const pick = (): { slot: Slot; next: BootState } => {
+export function selectBoot(state: BootState, holdsSystem?: (slot: Slot) => boolean): BootChoice<BootState>;
+export function selectBoot(state: BootState | null, holdsSystem?: (slot: Slot) => boolean): BootChoice<BootState | null>;
+export function selectBoot(state: BootState | null, holdsSystem: (slot: Slot) => boolean = () => true): BootChoice<BootState | null> {
+  const recovery = state?.recoveryNext === true;
+  const pick = (rest: BootState): { slot: Slot; next: BootState } => {
     for (const slot of rest.order) {
       const s = rest.slots[slot];
       if (!s.ok) continue;
@@ -88,8 +100,14 @@ export function selectBoot(state: BootState): { slot: Slot; recovery: boolean; n
     }
     return { slot: rest.order[1], next: rest };
   };
-  const { slot, next } = pick();
-  return { slot, recovery, next, write: recovery || next !== rest };
+  let rest: BootState | null = null;
+  if (state) {
+    const { recoveryNext: _once, ...kept } = state;
+    rest = kept;
+  }
+  const { slot, next } = rest ? pick(rest) : { slot: "B" as Slot, next: null };
+  const other = otherSlot(slot);
+  return { slot: !holdsSystem(slot) && holdsSystem(other) ? other : slot, recovery, next, write: recovery || next !== rest };
 }
 
 /** True when `to` is `from` after boots of one slot by the bootloader (tries stripped, the last one marking it bad;

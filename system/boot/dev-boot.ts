@@ -4,15 +4,23 @@ import { setBootedSlot } from "../host/device";
 import { exists } from "../host/files";
 import { readGrubEnv, writeGrubEnv } from "../host/grubenv";
 import type { DevicePaths, Slot } from "../host/paths";
-import { backupPath, bootloaderSave, readBootState, writeBootState } from "./boot-env";
+import { readDevImageHeader } from "../update/dev-release";
+import { backupPath, bootloaderSave, readBootStateOrProblem, writeBootState } from "./boot-env";
 import { initialBootState, selectBoot } from "./boot-state";
 
+/** Whether a development slot holds a system: an image written by an update, or, for slot A, the development build the
+ * device was made with (its slot file stays empty until an update writes it). */
+async function devSlotHoldsSystem(paths: DevicePaths, slot: Slot): Promise<boolean> {
+  return slot === "A" || (await readDevImageHeader(paths, slot)) !== null;
+}
+
 /** Boots the development device as GRUB would: picks the slot (and the recovery entry when asked for), saves the
- * primary env when it changes, and sets cmdline. */
+ * primary env when it changes (with no env to load there is none to save), and sets cmdline. */
 export async function simulateBoot(paths: DevicePaths): Promise<Slot> {
-  const { state } = await readBootState(paths);
-  const { slot, recovery, next, write } = selectBoot(state);
-  if (write) await writeGrubEnv(paths.grubenv, bootloaderSave(await readGrubEnv(paths.grubenv).catch(() => new Map<string, string>()), next));
+  const { state } = await readBootStateOrProblem(paths);
+  const holds = { A: await devSlotHoldsSystem(paths, "A"), B: await devSlotHoldsSystem(paths, "B") };
+  const { slot, recovery, next, write } = selectBoot(state, (s) => holds[s]);
+  if (write && next) await writeGrubEnv(paths.grubenv, bootloaderSave(await readGrubEnv(paths.grubenv).catch(() => new Map<string, string>()), next));
   await setBootedSlot(paths, slot, recovery);
   return slot;
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { backupPath, bootloaderSave, readBootState, writeBootState } from "~/system/boot/boot-env";
 import { initialBootState, selectBoot, slotStatus, TRIES, type BootState } from "~/system/boot/boot-state";
 import { firstBoot, simulateBoot } from "~/system/boot/dev-boot";
+import { makeDevImage } from "~/system/update/dev-release";
 import { bootedSlot } from "~/system/host/device";
 import { parseGrubEnv, serializeGrubEnv } from "~/system/host/grubenv";
 import { devicePaths } from "~/system/host/paths";
@@ -17,6 +18,7 @@ function device() {
   const paths = devicePaths(mkdtempSync(join(tmpdir(), "boot-")));
   mkdirSync(dirname(paths.grubenv), { recursive: true });
   mkdirSync(dirname(paths.cmdline), { recursive: true });
+  mkdirSync(dirname(paths.slot("A")), { recursive: true });
   return paths;
 }
 
@@ -48,8 +50,17 @@ describe("boot selection", () => {
     expect(selectBoot({ ...initialBootState(), recoveryNext: true })).toMatchObject({ slot: "A", recovery: true, write: true, next: initialBootState() });
   });
 
-  it("boots the slot that is not first when no slot qualifies", () => {
+  it("boots the slot that is not first when no slot qualifies, and B with no env at all", () => {
     expect(selectBoot({ order: ["A", "B"], slots: { A: { ok: false, tries: 0 }, B: { ok: false, tries: 0 } } }).slot).toBe("B");
+    expect(selectBoot(null)).toEqual({ slot: "B", recovery: false, next: null, write: false });
+  });
+
+  it("passes over a slot that holds no system when the other one holds one", () => {
+    const onlyA = (s: string) => s === "A";
+    expect(selectBoot(null, onlyA).slot).toBe("A"); // a node that lost its env and has only ever had A
+    expect(selectBoot({ order: ["A", "B"], slots: { A: { ok: false, tries: 0 }, B: { ok: false, tries: 0 } } }, onlyA).slot).toBe("A");
+    expect(selectBoot(trialOfB(), onlyA)).toMatchObject({ slot: "A", write: true }); // GRUB counted the try before looking
+    expect(selectBoot(trialOfB(), () => false).slot).toBe("B"); // neither holds one: the rule as it was
   });
 });
 
@@ -125,10 +136,22 @@ describe("the development device's boot", () => {
     await simulateBoot(paths);
     expect(readFileSync(paths.grubenv)).toEqual(committed);
     await writeBootState(paths, trialOfB());
+    writeFileSync(paths.slot("B"), makeDevImage({ version: "0.2.0", boots: true }));
     const slots = [];
     for (let i = 0; i < 4; i++) slots.push(await simulateBoot(paths));
     expect(slots).toEqual(["B", "B", "B", "A"]);
     expect(slotStatus((await readBootState(paths)).state, "B")).toBe("bad");
     expect(execFileSync("grub-editenv", [paths.grubenv, "list"], { encoding: "utf8" })).toMatch(/B_OK=0\nB_TRY=\n/);
+  });
+
+  it("with neither env copy loadable boots the slot that holds a system, and saves nothing", async () => {
+    const paths = device();
+    await firstBoot(paths);
+    writeFileSync(paths.grubenv, "");
+    writeFileSync(backupPath(paths), "");
+    expect(await simulateBoot(paths)).toBe("A"); // B was never written
+    writeFileSync(paths.slot("B"), makeDevImage({ version: "0.2.0", boots: true }));
+    expect(await simulateBoot(paths)).toBe("B"); // GRUB's rule with no env: the second of "A B"
+    expect(readFileSync(paths.grubenv).length).toBe(0);
   });
 });

@@ -44,4 +44,10 @@ describe("image/grub.cfg", () => {
     expect([...used].filter((v) => !exported.has(v))).toEqual([]);
     expect(cfg).not.toMatch(/\$\{chosen\}|set chosen=/);
   });
+
+  it("passes over a slot with no kernel for the other, looking for the very file its entries boot", () => {
+    const cfg = readFileSync(CFG, "utf8");
+    expect(new Set([...cfg.matchAll(/^\s*linux (\S+) /gm)].map((m) => m[1]))).toEqual(new Set(["/boot/vmlinuz"]));
+    expect(cfg).toMatch(/if \[ ! -f "\(hd0,\$\{picked_part\}\)\/boot\/vmlinuz" \]; then\n\s*if \[ -f "\(hd0,\$\{other_part\}\)\/boot\/vmlinuz" \]; then/);
+  });
 });
