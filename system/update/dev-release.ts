@@ -26,10 +26,9 @@ export function makeDevImage(header: DevImageHeader, size = DEV_IMAGE_BYTES): Bu
   return image;
 }
 
-/** The header of the development image in `slot`, or null when the slot holds anything else (or is missing). */
+/** The header of the development image in `slot`, or null when the slot holds anything else. */
 export async function readDevImageHeader(paths: DevicePaths, slot: Slot): Promise<DevImageHeader | null> {
-  const fh = await open(paths.slot(slot), "r").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? null : Promise.reject(e)));
-  if (!fh) return null;
+  const fh = await open(paths.slot(slot), "r");
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0);
     const text = buffer.subarray(0, bytesRead).toString("utf8");

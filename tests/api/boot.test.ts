@@ -8,6 +8,7 @@ import { backupPath, readBootState, writeBootState } from "~/system/boot/boot-en
 import { devicePaths } from "~/system/host/paths";
 import { afterBoot } from "~/system/boot/lifecycle";
 import { bootMode, setBootedSlot } from "~/system/host/device";
+import { makeDevImage } from "~/system/update/dev-release";
 import { runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 
 let t: TestAppliance;
@@ -33,6 +34,7 @@ describe("boot lifecycle", () => {
   });
 
   it("commits a healthy trial boot of the new slot, then rolls back to the old one on request", async () => {
+    await writeFile(t.app.sys.paths.slot("B"), makeDevImage({ version: "0.2.0", boots: true })); // a system to try
     await writeBootState(t.app.sys.paths, { order: ["B", "A"], slots: { A: { ok: true, tries: 0 }, B: { ok: true, tries: 3 } } });
     const r = await maculaos("reboot", "--json");
     expect(r.code).toBe(0);
