@@ -20,6 +20,11 @@ describe("database", () => {
     await db.event.create({ data: { actor: "a", action: "test", target: "t", outcome: "ok" } });
     expect(await db.user.count()).toBe(1);
     expect((await db.event.findFirst())?.at).toBeInstanceOf(Date);
+    // Every connection syncs the WAL at each commit (2 = FULL), also the one Prisma opens again after a $disconnect.
+    const synchronous = async () => ((await db.$queryRawUnsafe<{ synchronous: bigint | number }[]>("PRAGMA synchronous"))[0]?.synchronous ?? null).toString();
+    expect(await synchronous()).toBe("2");
+    await db.$disconnect();
+    expect(await synchronous()).toBe("2");
     await db.$disconnect();
     const sqlite = new Database(file);
     expect(sqlite.prepare(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`).all()).toEqual(ALL.map((migration_name) => ({ migration_name })));
