@@ -21,7 +21,7 @@ describe("database", () => {
     expect(await db.user.count()).toBe(1);
     expect((await db.event.findFirst())?.at).toBeInstanceOf(Date);
     // Every connection syncs the WAL at each commit (2 = FULL), also the one Prisma opens again after a $disconnect.
-    const synchronous = async () => ((await db.$queryRawUnsafe<{ synchronous: bigint | number }[]>("PRAGMA synchronous"))[0]?.synchronous ?? null).toString();
+    const synchronous = async () => String((await db.$queryRawUnsafe<{ synchronous: bigint | number }[]>("PRAGMA synchronous"))[0]?.synchronous);
     expect(await synchronous()).toBe("2");
     await db.$disconnect();
     expect(await synchronous()).toBe("2");
