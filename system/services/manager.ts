@@ -496,7 +496,8 @@ export class ServiceManager extends EventEmitter<{ change: [] }> {
     this.ticking = true;
     try {
       const rows = await this.sys.db.service.findMany();
-      if (!this.link.connected && !this.link.stopped && rows.some((r) => r.desired === "running")) this.recover();
+      // (a service being deployed or started is not missing its supervisor: the change itself starts one)
+      if (!this.link.connected && !this.link.stopped && rows.some((r) => r.desired === "running" && !this.busy.has(r.name))) this.recover();
       const settle = this.sys.config.current().services.settle_seconds * 1000;
       for (const row of rows) {
         const s = this.link.statuses.get(row.name);

@@ -12,6 +12,7 @@ import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBootState, writeBootState } from "~/system/boot/boot-env";
 import { devicePaths } from "~/system/host/paths";
+import { makeDevImage } from "~/system/update/dev-release";
 import { completeSetup, REPO, runBin, startTestAppliance, WebClient, type TestAppliance } from "../helpers/appliance";
 import { buildScriptRelease, stopSupervisors } from "../helpers/services";
 
@@ -67,7 +68,8 @@ beforeAll(async () => {
   config.setIn(["maculaos", "monitoring"], { interval: "1s" });
   config.setIn(["maculaos", "alerts"], [{ name: "always", condition: "disk_usage >= 0%", topic: "io.test.alerts.always" }]);
   await writeFile(join(root, "var/lib/maculaos/config.yaml"), config.toString());
-  // GRUB's recovery entry boots slot B, which is on trial after an update.
+  // GRUB's recovery entry boots slot B, which is on trial after an update (and holds that system).
+  await writeFile(devicePaths(root).slot("B"), makeDevImage({ version: "0.2.0", boots: true }));
   await writeBootState(devicePaths(root), { order: ["B", "A"], slots: { A: { ok: true, tries: 0 }, B: { ok: true, tries: 2 } } });
   await writeFile(join(root, "proc/cmdline"), "ro console=ttyS0,115200 maculaos.slot=B maculaos.mode=recovery\n");
   await start();
