@@ -16,6 +16,7 @@ interface BootFacts {
   bootedAt: Date;
 }
 
+/** Events of the actions that write the boot state (each is recorded after its write). */
 const BOOT_WRITERS = /^(boot\.|system\.reboot$|update\.apply$|recovery\.)/;
 
 const samplers = new WeakMap<System, () => Promise<[Awaited<ReturnType<typeof readCpu>>, Awaited<ReturnType<typeof readMemory>>, Awaited<ReturnType<typeof readDisk>>, BootFacts]>>();
