@@ -84,6 +84,14 @@ export class Vm {
     this.child = null;
   }
 
+  /** Waits until QEMU has exited by itself (the guest powered off); fails after `timeoutMs`. */
+  async stopped(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`QEMU still runs after ${timeoutMs} ms`)), timeoutMs)));
+    await Promise.race([this.exited, late]).finally(() => clearTimeout(timer));
+    this.child = null;
+  }
+
   /** Whether QEMU is running. */
   get running(): boolean {
     return this.child !== null;
