@@ -1,6 +1,7 @@
 // The MaculaOS image in QEMU (TCG, OVMF): first boot and the wizard through the API, a boot with the GRUB env lost, an
 // update A -> B that is committed, a broken update that GRUB tries 3 times before falling back by itself (and the node
-// reports the rollback), and QEMU killed at random moments of updates: the node always comes back on a good slot, config intact.
+// reports the rollback), and QEMU killed at random moments of updates: the node always comes back on a good slot,
+// config intact.
 // Run with `npm run test:vm` (needs root for image/build's debootstrap; takes tens of minutes on 2 cores).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -55,6 +56,12 @@ function resign(goodSquashfs: string, version: string): string {
   rmSync(dir, { recursive: true, force: true });
   execFileSync(join(REPO, "bin/maculaos-release"), ["sign", "--key", KEY, "--version", version, goodSquashfs, dir]);
   return dir;
+}
+
+/** A client of the node's API: a new connection per call, since QEMU's port forward does not pass on the guest
+ * closing an idle kept-alive one. */
+function newClient(): WebClient {
+  return new WebClient(vm.url, { agent: new Agent({ keepAlive: false }) });
 }
 
 /** Runs `command` on the node over SSH as admin with `key`; `input` goes to its standard input. */
@@ -182,8 +189,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => channelServer.listen(port, "127.0.0.1", r));
   channelUrl = `http://${CHANNEL_HOST}/`;
   vm = new Vm(join(WORK, "disk.img"), await freePort(), { ssh: sshPort, channel: port }, log);
-  // A new connection per call: QEMU's port forward does not pass on the guest closing an idle kept-alive one.
-  client = new WebClient(vm.url, { agent: new Agent({ keepAlive: false }) });
+  client = newClient();
 }, 60 * 60_000);
 
 afterAll(async () => {
@@ -331,7 +337,7 @@ describe("MaculaOS in QEMU", () => {
     expect((await client.mutate("users.create", { username: "cut-viewer", password: "viewer password 1", role: "viewer" })).status).toBe(200);
     await vm.kill();
     await powerOn();
-    expect((await new WebClient(vm.url, { agent: new Agent({ keepAlive: false }) }).mutate("auth.login", { username: "cut-viewer", password: "viewer password 1" })).status).toBe(200);
+    expect((await newClient().mutate("auth.login", { username: "cut-viewer", password: "viewer password 1" })).status).toBe(200);
     for (let n = 0; n < KILLS; n++) {
       publish(resign(join(WORK, "b/root.squashfs"), `1.0.${n}`));
       // A random moment: during the download, between download and apply, after apply, or during the reboot.

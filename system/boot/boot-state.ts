@@ -100,11 +100,7 @@ export function selectBoot(state: BootState | null, holdsSystem: (slot: Slot) =>
     }
     return { slot: rest.order[1], next: rest };
   };
-  let rest: BootState | null = null;
-  if (state) {
-    const { recoveryNext: _once, ...kept } = state;
-    rest = kept;
-  }
+  const rest: BootState | null = state && { order: state.order, slots: state.slots }; // the recovery request is used up
   const { slot, next } = rest ? pick(rest) : { slot: "B" as Slot, next: null };
   const other = otherSlot(slot);
   return { slot: !holdsSystem(slot) && holdsSystem(other) ? other : slot, recovery, next, write: recovery || next !== rest };
